@@ -1,0 +1,182 @@
+# relayfleet: one non-recursive GNU Makefile.
+#
+#   make            build/fleetd, build/fleet-agent, build/fleetctl
+#   make check      bootstrap, build, unit + integration tests, fuzz corpora
+#   make sanitize   the same tests on an ASan+UBSan build (build/san)
+#   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
+#   make demo       the lab on 127.0.0.0/8 (scripts/demo)
+#   make bench      benchmarks against named peers (bench/)
+#   make install    PREFIX=/usr/local DESTDIR=
+
+BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+V	?= 0
+FUZZ_SECONDS ?= 60
+PYTHON	?= /usr/bin/python3
+
+ifeq ($(V),0)
+Q	:= @
+else
+Q	:=
+endif
+
+CC	?= cc
+CFLAGS	?= -O2 -g
+WERROR	?= -Werror
+CFLAGS	+= -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -MMD -MP -Icommon -I$(BUILD)/gen
+CFLAGS	+= -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
+	   -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 \
+	   -Wimplicit-fallthrough -Wvla
+CFLAGS	+= -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fPIE
+LDFLAGS	+= -pie -Wl,-z,relro,-z,now
+LDLIBS	+= -lnng -lprotobuf-c -lsodium -lsqlite3 -linih -lcjson -lpthread
+
+ifdef SANITIZE
+CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
+	   -fno-omit-frame-pointer
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+
+GEN_SRCS := $(BUILD)/gen/fleet.pb-c.c
+GEN_HDRS := $(BUILD)/gen/fleet.pb-c.h
+
+COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
+	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
+	common/wire.c
+AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c
+CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
+	controller/ctl.c
+CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+COMMON_OBJS := $(call obj,$(COMMON_SRCS)) $(BUILD)/obj/gen/fleet.pb-c.o
+AGENT_OBJS := $(call obj,$(AGENT_SRCS))
+CTRL_OBJS := $(call obj,$(CTRL_SRCS))
+CLI_OBJS := $(call obj,$(CLI_SRCS))
+
+PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
+
+UNIT_TESTS := noise channel wire keys spool queue store
+UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
+
+FUZZERS := channel wire
+FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
+
+.PHONY: all check unit integration fuzz-replay sanitize fuzz demo bench \
+	install clean format format-check lint bootstrap
+
+all: $(PROGS)
+
+# --- generated protobuf ------------------------------------------------------
+$(BUILD)/gen/fleet.pb-c.c $(BUILD)/gen/fleet.pb-c.h &: proto/fleet.proto
+	@mkdir -p $(BUILD)/gen
+	$(Q)protoc-c --c_out=$(BUILD)/gen -Iproto proto/fleet.proto
+
+$(BUILD)/obj/gen/fleet.pb-c.o: $(BUILD)/gen/fleet.pb-c.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(CFLAGS) -Wno-unused-parameter -Wno-missing-prototypes \
+	    -Wno-cast-qual -c -o $@ $<
+
+# --- objects -----------------------------------------------------------------
+$(BUILD)/obj/%.o: %.c | $(GEN_HDRS)
+	@mkdir -p $(dir $@)
+	@[ "$(V)" != 0 ] || echo "  CC      $<"
+	$(Q)$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcommon.a: $(COMMON_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libagent.a: $(AGENT_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libctrl.a: $(CTRL_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libcli.a: $(CLI_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fleetd: $(BUILD)/obj/controller/main.o $(BUILD)/libctrl.a $(BUILD)/libcommon.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/fleet-agent: $(BUILD)/obj/agent/main.o $(BUILD)/libagent.a $(BUILD)/libcommon.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+$(BUILD)/fleetctl: $(BUILD)/obj/cli/main.o $(BUILD)/libcli.a $(BUILD)/libcommon.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# --- unit tests (cmocka) -----------------------------------------------------
+$(BUILD)/test/%_test: $(BUILD)/obj/tests/unit/%_test.o $(BUILD)/libctrl.a \
+    $(BUILD)/libagent.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
+
+unit: $(UNIT_BINS)
+	$(Q)set -e; for t in $(UNIT_BINS); do \
+	    echo "== $$t"; FLEET_SRCDIR=$(CURDIR) $$t; done
+
+integration: $(PROGS)
+	$(Q)FLEET_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider \
+	    tests/integration
+
+# --- fuzzing (clang libFuzzer) -----------------------------------------------
+FUZZ_CFLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -I$(BUILD)/gen \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)
+
+fuzz-replay: $(FUZZ_BINS)
+	$(Q)set -e; for f in $(FUZZERS); do \
+	    echo "== replay fuzz_$$f"; \
+	    $(BUILD)/fuzz/fuzz_$$f -runs=0 tests/fuzz/corpus/$$f >/dev/null 2>$(BUILD)/fuzz/$$f.log \
+	    || { cat $(BUILD)/fuzz/$$f.log; exit 1; }; \
+	    tail -n 1 $(BUILD)/fuzz/$$f.log; done
+
+fuzz: $(FUZZ_BINS)
+	$(Q)set -e; for f in $(FUZZERS); do \
+	    mkdir -p $(BUILD)/fuzz/corpus-$$f; \
+	    $(BUILD)/fuzz/fuzz_$$f -max_total_time=$(FUZZ_SECONDS) \
+	        $(BUILD)/fuzz/corpus-$$f tests/fuzz/corpus/$$f; done
+
+# --- the commands of README.md -----------------------------------------------
+bootstrap:
+	$(Q)./scripts/bootstrap
+
+check: bootstrap
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory unit
+	$(Q)$(MAKE) --no-print-directory fuzz-replay
+	$(Q)$(MAKE) --no-print-directory integration
+
+sanitize: bootstrap
+	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 all unit integration
+
+demo: bootstrap all
+	$(Q)./scripts/demo
+
+bench: bootstrap all
+	$(Q)set -e; for b in bench/*/run; do [ -x "$$b" ] && "$$b"; done; true
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/fleetd $(BUILD)/fleet-agent $(DESTDIR)$(PREFIX)/sbin/
+	install -m 755 $(BUILD)/fleetctl $(DESTDIR)$(PREFIX)/bin/
+
+format:
+	clang-format -i $(wildcard common/*.[ch] agent/*.[ch] controller/*.[ch] \
+	    cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+
+format-check:
+	clang-format --dry-run --Werror $(wildcard common/*.[ch] agent/*.[ch] \
+	    controller/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+
+lint:
+	clang-tidy $(COMMON_SRCS) -- $(CFLAGS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fleet-agent: reports a Postfix relay's queue (and, later, its delivery
+ * log and self checks) to fleetd.  main() follows STYLE.md section 5:
+ * argv, config (-n checks it and exits), logging, keys, signals blocked
+ * before any thread starts, the worker started, then sigwait().
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "config.h"
+#include "keys.h"
+#include "log.h"
+#include "report.h"
+
+#define AGENT_DEFAULT_CONFIG "/etc/relayfleet/agent.conf"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: fleet-agent [-dnv] [-c config]\n");
+	exit(2);
+}
+
+static int
+agent_wait(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("agent: reload is not supported yet; restart "
+				 "to apply a new configuration");
+			continue;
+		}
+		return (sig);
+	}
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = AGENT_DEFAULT_CONFIG;
+	struct agent_config conf;
+	struct report_loop *loop;
+	uint8_t priv[KEY_LEN];
+	bool foreground = false, check = false;
+	int ch, verbose = 0, sig;
+	char err[512];
+	sigset_t all;
+
+	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (sodium_init() == -1) {
+		fprintf(stderr, "fleet-agent: libsodium failed to initialize\n");
+		return (1);
+	}
+	if (agent_config_load(&conf, path, err, sizeof(err)) == -1 ||
+	    key_load_private(priv, conf.key_file, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fleet-agent: %s\n", err);
+		return (1);
+	}
+	if (check) {
+		printf("fleet-agent: configuration %s ok\n", path);
+		return (0);
+	}
+	log_init("fleet-agent", foreground, verbose);
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	if (report_loop_start(&loop, &conf, priv, err, sizeof(err)) == -1)
+		fatalx("agent: %s", err);
+	sodium_memzero(priv, sizeof(priv));
+	log_info("agent: started, controller %s", conf.controller);
+	sig = agent_wait();
+	log_info("agent: %s received, stopping", strsignal(sig));
+	report_loop_stop(loop);
+	return (0);
+}

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The agent's on-disk spool: every Report is written here (atomically,
+ * fsync'ed) before it is sent, and removed only when fleetd has acked it,
+ * so a Report is never lost once cut, whatever dies when.  Reports are
+ * numbered 1, 2, 3, ... within an epoch, a random 64-bit number chosen
+ * when the state directory is first used; fleetd deduplicates by (relay,
+ * epoch, seq), so a resend after a lost Ack is not counted twice and a
+ * wiped state directory starts a new epoch instead of colliding.
+ *
+ * Layout of dir: `state` ("epoch=<16 hex>\nlast_seq=<n>\n") and one file
+ * `report-<20 digits seq>` per unacknowledged Report, holding its encoded
+ * protobuf.  Used by the agent's worker thread only.
+ */
+#ifndef FLEET_AGENT_SPOOL_H
+#define FLEET_AGENT_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SPOOL_REPORT_MAX (1024 * 1024) /* bytes per spooled report */
+
+struct spool;
+
+/*
+ * Opens (creating if needed) the spool in dir, keeping at most max
+ * reports.  Returns 0, or -1 with err set (a state file that cannot be
+ * read, or reports without a state file, are errors: the operator must
+ * look, not have them silently dropped).
+ */
+int spool_open(struct spool **sp, const char *dir, size_t max, char *err,
+    size_t errlen);
+
+/* Accepts NULL. */
+void spool_close(struct spool *s);
+
+uint64_t spool_epoch(const struct spool *s);
+
+/* The seq the next spool_put() must use. */
+uint64_t spool_next_seq(const struct spool *s);
+
+/* Reports waiting for their Ack. */
+size_t spool_pending(const struct spool *s);
+
+/* True when spool_put() would exceed max. */
+bool spool_full(const struct spool *s);
+
+/*
+ * Writes the encoded report with seq == spool_next_seq() and records seq
+ * in the state file.  Returns 0 or -1 with errno set.
+ */
+int spool_put(struct spool *s, uint64_t seq, const uint8_t *buf, size_t len);
+
+/*
+ * Reads the oldest pending report: *buf is malloc'd (caller frees).
+ * Returns 1 if there is one, 0 if the spool is empty, -1 with errno set
+ * on a read error.
+ */
+int spool_peek(struct spool *s, uint64_t *seq, uint8_t **buf, size_t *len);
+
+/* Removes pending report seq (the oldest) after its Ack. 0 or -1. */
+int spool_ack(struct spool *s, uint64_t seq);
+
+#endif /* FLEET_AGENT_SPOOL_H */

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fleetctl: the operator's command line.  Global options, then one
+ * subcommand from the table below (as wg(8) and tmux do).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "cli.h"
+
+struct cmd_entry {
+	const char *name;
+	int (*fn)(struct cli *, int, char **);
+	const char *usage;
+};
+
+static const struct cmd_entry cmd_table[] = {
+	{"status", cmd_status, "status [RELAY]"},
+	{"keygen", cmd_keygen, "keygen PATH"},
+};
+
+static int
+usage(void)
+{
+	fprintf(stderr, "usage: fleetctl [-c config] [--json] command [args]\n"
+			"commands:\n");
+	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		fprintf(stderr, "  %s\n", cmd_table[i].usage);
+	return (CLI_EXIT_USAGE);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct cli cli = {.config_path = getenv("FLEETCTL_CONFIG")};
+	int ch;
+
+	if (cli.config_path == NULL || cli.config_path[0] == '\0')
+		cli.config_path = CLI_DEFAULT_CONFIG;
+	while ((ch = getopt_long(argc, argv, "+c:h", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			cli.config_path = optarg;
+			break;
+		case 'j':
+			cli.json = true;
+			break;
+		default:
+			return (usage());
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		return (usage());
+	/* --json is also accepted after the command */
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0) {
+			cli.json = true;
+			memmove(&argv[i], &argv[i + 1],
+			    (size_t)(argc - i) * sizeof(argv[0]));
+			argc--;
+			i--;
+		}
+	}
+	if (sodium_init() == -1) {
+		fprintf(stderr, "fleetctl: libsodium failed to initialize\n");
+		return (CLI_EXIT_FAIL);
+	}
+	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(argv[0], cmd_table[i].name) == 0)
+			return (cmd_table[i].fn(&cli, argc, argv));
+	fprintf(stderr, "fleetctl: unknown command: %s\n", argv[0]);
+	return (usage());
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The secure channel between agents (or fleetctl) and fleetd: framing,
+ * Noise IK handshakes, sessions, counters and the replay window, with no
+ * I/O (chan_nng.c carries the frames over nng req0/rep0).  Frames, all
+ * integers little endian:
+ *
+ *   HELLO   u8 type=1, u8 version, u16 0, u32 sender index,
+ *           Noise message 1 (its payload: u64 timestamp, ns), mac1[16]
+ *   WELCOME u8 type=2, u8 version, u16 0, u32 sender index,
+ *           u32 receiver index, Noise message 2 (empty payload)
+ *   DATA    u8 type=3, u8 version, u16 0, u32 receiver index, u64 counter,
+ *           AEAD(payload, ad = the 16 header bytes)
+ *   REPLY   u8 type=4, u8 version, u16 0, u32 receiver index, u64 counter,
+ *           u64 answered counter, AEAD(payload, ad = the 24 header bytes)
+ *   REJECT  u8 type=5, u8 version, u16 reason (unauthenticated)
+ *
+ * mac1 = HMAC-SHA256(SHA256("mac1----" || responder static), HELLO without
+ * mac1), first 16 bytes: checked before any DH, so only a sender who knows
+ * fleetd's public key costs it a scalar multiplication.  The timestamp
+ * travels encrypted inside message 1, so only the holder of the static key
+ * can make one; the responder accepts a HELLO only if its timestamp is
+ * newer than the last one from that key.  Counters start at 1; a 64-entry
+ * window rejects replays, updated only after the AEAD verifies.  Initiators
+ * start a new handshake CHAN_REKEY_AFTER_MS after the last one; responders
+ * refuse sessions older than CHAN_REJECT_AFTER_MS.
+ *
+ * Not thread-safe: callers serialize access to one client or server.
+ */
+#ifndef FLEET_COMMON_CHANNEL_H
+#define FLEET_COMMON_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "noise.h"
+
+#define CHAN_VERSION 1
+
+#define CHAN_HELLO     1
+#define CHAN_WELCOME   2
+#define CHAN_DATA      3
+#define CHAN_REPLY     4
+#define CHAN_REJECT    5
+
+#define CHAN_HELLO_LEN	    (8 + NOISE_MSG1_OVERHEAD + 8 + 16)
+#define CHAN_WELCOME_LEN    (12 + NOISE_MSG2_OVERHEAD)
+#define CHAN_DATA_HDR	    16
+#define CHAN_REPLY_HDR	    24
+#define CHAN_REJECT_LEN	    4
+#define CHAN_MAX_PAYLOAD    (1024 * 1024 + 1024)
+#define CHAN_MAX_FRAME	    (CHAN_MAX_PAYLOAD + CHAN_REPLY_HDR + NOISE_TAG_LEN)
+#define CHAN_REKEY_AFTER_MS (10 * 60 * 1000)
+#define CHAN_REJECT_AFTER_MS (CHAN_REKEY_AFTER_MS + 60 * 1000)
+#define CHAN_REPLAY_WINDOW  64
+
+/* Why a frame was refused; the numbers travel in REJECT frames. */
+enum chan_reject {
+	CHAN_REJ_NONE = 0,
+	CHAN_REJ_VERSION = 1,	/* unknown type or version */
+	CHAN_REJ_MALFORMED = 2, /* wrong length */
+	CHAN_REJ_MAC1 = 3,	/* HELLO not made for this responder's key */
+	CHAN_REJ_HANDSHAKE = 4, /* Noise failed */
+	CHAN_REJ_DENIED = 5,	/* static key not on the allowlist */
+	CHAN_REJ_STALE = 6,	/* HELLO timestamp not newer: a replay */
+	CHAN_REJ_SESSION = 7,	/* unknown or expired session: rekey */
+	CHAN_REJ_AUTH = 8,	/* AEAD failed */
+	CHAN_REJ_REPLAY = 9,	/* counter seen or too old */
+	CHAN_REJ_UNEXPECTED = 10, /* frame of the wrong kind here */
+};
+
+/* A short lower-case text for logs ("key not allowed"); never NULL. */
+const char *chan_reject_str(enum chan_reject r);
+
+struct chan_replay {
+	uint64_t top;	 /* highest counter accepted, 0 = none yet */
+	uint64_t bitmap; /* bit i: counter top - i was accepted */
+};
+
+struct chan_session {
+	bool in_use;
+	uint32_t local_index, peer_index;
+	uint8_t send_key[NOISE_KEY_LEN], recv_key[NOISE_KEY_LEN];
+	uint64_t send_counter; /* last counter sent */
+	struct chan_replay replay;
+	uint64_t created_ms; /* monotonic */
+	size_t peer;	     /* responder: index into the allowlist */
+};
+
+/* ---- initiator (fleet-agent, fleetctl) ------------------------------- */
+
+struct chan_client {
+	uint8_t priv[NOISE_KEY_LEN], pub[NOISE_KEY_LEN];
+	uint8_t server_pub[NOISE_KEY_LEN], mac1_key[NOISE_KEY_LEN];
+	struct noise_hs hs;
+	bool hs_pending;
+	uint32_t hs_index;
+	uint64_t last_ts;
+	struct chan_session sess;
+	uint64_t expect_answer; /* counter of the DATA awaiting its REPLY */
+};
+
+/* priv: our static private key; server_pub: fleetd's public key. */
+void chan_client_init(struct chan_client *c, const uint8_t *priv,
+    const uint8_t *server_pub);
+void chan_client_fini(struct chan_client *c);
+
+/* True if a session exists and is younger than CHAN_REKEY_AFTER_MS. */
+bool chan_client_ready(const struct chan_client *c, uint64_t now_ms);
+
+/* Drops the session (after a REJECT saying fleetd lost it). */
+void chan_client_reset(struct chan_client *c);
+
+/*
+ * Writes a HELLO (CHAN_HELLO_LEN bytes) for a new handshake.  now_ns is
+ * the wall clock; the timestamp sent is max(now_ns, last + 1).
+ */
+int chan_client_hello(struct chan_client *c, uint64_t now_ns,
+    uint8_t out[CHAN_HELLO_LEN]);
+
+/*
+ * Takes the answer to our HELLO: a WELCOME completes the session; a REJECT
+ * sets *rej.  Returns 0 or -1 with *rej set (CHAN_REJ_* for the reason,
+ * ours or fleetd's; *from_peer tells which).
+ */
+int chan_client_welcome(struct chan_client *c, const uint8_t *frame,
+    size_t len, uint64_t now_ms, enum chan_reject *rej, bool *from_peer);
+
+/*
+ * Seals payload into a DATA frame: out must hold len + CHAN_DATA_HDR +
+ * NOISE_TAG_LEN bytes.  Needs a session (chan_client_ready or not: a
+ * session past rekey time still works until fleetd refuses it).
+ */
+int chan_client_seal(struct chan_client *c, const uint8_t *payload,
+    size_t len, uint8_t *out, size_t *outlen);
+
+/*
+ * Opens the answer to the last DATA: a REPLY answering exactly that
+ * counter.  pt must hold len bytes.  Returns 0, or -1 with *rej set as
+ * chan_client_welcome.
+ */
+int chan_client_open(struct chan_client *c, const uint8_t *frame, size_t len,
+    uint8_t *pt, size_t *ptlen, enum chan_reject *rej, bool *from_peer);
+
+/* ---- responder (fleetd) ---------------------------------------------- */
+
+struct chan_peer {
+	uint8_t pub[NOISE_KEY_LEN];
+	uint64_t last_ts; /* newest HELLO timestamp accepted */
+};
+
+struct chan_server {
+	uint8_t priv[NOISE_KEY_LEN], pub[NOISE_KEY_LEN];
+	uint8_t mac1_key[NOISE_KEY_LEN];
+	size_t npeers;
+	struct chan_peer *peers;       /* npeers, owned */
+	struct chan_session *sessions; /* 2 per peer: current, previous */
+};
+
+/*
+ * Sets up a responder with static key priv and the allowlist keys[n]
+ * (32 bytes each, copied).  Peer i is reported as i.  n may be 0.
+ */
+void chan_server_init(struct chan_server *s, const uint8_t *priv,
+    const uint8_t (*keys)[NOISE_KEY_LEN], size_t n);
+void chan_server_fini(struct chan_server *s);
+
+struct chan_rx {
+	int kind;		/* CHAN_HELLO or CHAN_DATA */
+	size_t peer;		/* allowlist index */
+	uint32_t session;	/* local index, for chan_server_seal */
+	uint64_t counter;	/* DATA: its counter */
+	size_t ptlen;		/* DATA: payload length in pt */
+	bool has_key;		/* HELLO: the initiator's static key is known */
+	uint8_t key[NOISE_KEY_LEN]; /* (also when refused: to enroll it) */
+};
+
+/*
+ * Handles one incoming frame.  HELLO: answers with a WELCOME in out.
+ * DATA: the payload is written to pt (which must hold len bytes); answer
+ * it with chan_server_seal().  On refusal returns -1 with *rej set and a
+ * REJECT frame in out.  In all cases *outlen is the frame to send (0 for
+ * DATA: the application replies).  out must hold CHAN_WELCOME_LEN bytes.
+ */
+int chan_server_recv(struct chan_server *s, const uint8_t *frame, size_t len,
+    uint64_t now_ms, struct chan_rx *rx, uint8_t *pt, uint8_t *out,
+    size_t *outlen, enum chan_reject *rej);
+
+/*
+ * Seals the answer to DATA counter `answers` on session index into a
+ * REPLY: out must hold len + CHAN_REPLY_HDR + NOISE_TAG_LEN bytes.
+ * Returns -1 if the session is gone (replaced or expired).
+ */
+int chan_server_seal(struct chan_server *s, uint32_t session,
+    uint64_t answers, const uint8_t *payload, size_t len, uint8_t *out,
+    size_t *outlen);
+
+/* Writes a REJECT frame (CHAN_REJECT_LEN bytes). */
+void chan_reject_frame(enum chan_reject r, uint8_t out[CHAN_REJECT_LEN]);
+
+/* Replay window (exposed for tests): true if counter is fresh, and marks it. */
+bool chan_replay_check(struct chan_replay *r, uint64_t counter);
+
+#endif /* FLEET_COMMON_CHANNEL_H */

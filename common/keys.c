@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: ISC */
+/* Key files and key text (see keys.h).  No state. */
+#include "keys.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "noise.h"
+#include "util.h"
+
+#define KEY_FILE_MAX 256
+
+int
+key_decode(uint8_t key[KEY_LEN], const char *text, const char **errstr)
+{
+	uint8_t buf[KEY_LEN];
+	size_t n = 0, start = strspn(text, " \t\r\n"), len;
+
+	len = strcspn(text + start, " \t\r\n");
+	if (text[start + len + strspn(text + start + len, " \t\r\n")] != '\0' ||
+	    len != KEY_B64_LEN) {
+		*errstr = "key must be 44 characters of base64";
+		return (-1);
+	}
+	if (sodium_base642bin(buf, sizeof(buf), text + start, len, NULL, &n,
+		NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    n != KEY_LEN) {
+		*errstr = "key is not valid base64";
+		return (-1);
+	}
+	memcpy(key, buf, KEY_LEN);
+	sodium_memzero(buf, sizeof(buf));
+	return (0);
+}
+
+void
+key_encode(char out[KEY_B64_LEN + 1], const uint8_t key[KEY_LEN])
+{
+	sodium_bin2base64(out, KEY_B64_LEN + 1, key, KEY_LEN,
+	    sodium_base64_VARIANT_ORIGINAL);
+}
+
+int
+key_load_private(uint8_t priv[KEY_LEN], const char *path, char *err,
+    size_t errlen)
+{
+	const char *errstr;
+	struct stat st;
+	size_t len;
+	char *text;
+
+	if (stat(path, &st) == -1 ||
+	    util_read_file(path, KEY_FILE_MAX, &text, &len) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (st.st_mode & (S_IROTH | S_IWOTH)) {
+		snprintf(err, errlen, "%s: private key is accessible by others "
+		    "(chmod 600)", path);
+		sodium_memzero(text, len);
+		free(text);
+		return (-1);
+	}
+	if (key_decode(priv, text, &errstr) == -1) {
+		snprintf(err, errlen, "%s: %s", path, errstr);
+		sodium_memzero(text, len);
+		free(text);
+		return (-1);
+	}
+	sodium_memzero(text, len);
+	free(text);
+	return (0);
+}
+
+static int
+key_write_new(const char *path, const char *text, unsigned mode, char *err,
+    size_t errlen)
+{
+	size_t len = strlen(text);
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
+	    write(fd, "\n", 1) != 1 || fsync(fd) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(path);
+		}
+		return (-1);
+	}
+	close(fd);
+	return (0);
+}
+
+int
+key_generate(const char *path, char pub_text[KEY_B64_LEN + 1], char *err,
+    size_t errlen)
+{
+	uint8_t priv[KEY_LEN], pub[KEY_LEN];
+	char priv_text[KEY_B64_LEN + 1], pubpath[4096];
+	int rv = -1;
+
+	if (snprintf(pubpath, sizeof(pubpath), "%s.pub", path) >=
+	    (int)sizeof(pubpath)) {
+		snprintf(err, errlen, "%s: name too long", path);
+		return (-1);
+	}
+	noise_keypair(priv, pub);
+	key_encode(priv_text, priv);
+	key_encode(pub_text, pub);
+	if (key_write_new(path, priv_text, 0600, err, errlen) == -1)
+		goto out;
+	if (key_write_new(pubpath, pub_text, 0644, err, errlen) == -1) {
+		unlink(path);
+		goto out;
+	}
+	rv = 0;
+out:
+	sodium_memzero(priv, sizeof(priv));
+	sodium_memzero(priv_text, sizeof(priv_text));
+	return (rv);
+}

@@ -1,0 +1,274 @@
+/* SPDX-License-Identifier: ISC */
+/* Helpers shared by the three programs (see util.h).  No state. */
+#include "util.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+void *
+xmalloc(size_t n)
+{
+	void *p;
+
+	if ((p = malloc(n == 0 ? 1 : n)) == NULL)
+		fatal("xmalloc: %zu bytes", n);
+	return (p);
+}
+
+void *
+xcalloc(size_t nmemb, size_t size)
+{
+	void *p;
+
+	if ((p = calloc(nmemb == 0 ? 1 : nmemb, size == 0 ? 1 : size)) == NULL)
+		fatal("xcalloc: %zu x %zu bytes", nmemb, size);
+	return (p);
+}
+
+void *
+xreallocarray(void *p, size_t nmemb, size_t size)
+{
+	void *q;
+
+	if (size != 0 && nmemb > SIZE_MAX / size)
+		fatalx("xreallocarray: %zu x %zu overflows", nmemb, size);
+	if ((q = realloc(p, nmemb * size == 0 ? 1 : nmemb * size)) == NULL)
+		fatal("xreallocarray: %zu x %zu bytes", nmemb, size);
+	return (q);
+}
+
+char *
+xstrdup(const char *s)
+{
+	char *p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("xstrdup");
+	return (p);
+}
+
+size_t
+util_strlcpy(char *dst, const char *src, size_t dstsize)
+{
+	size_t n = strlen(src);
+
+	if (dstsize != 0) {
+		size_t c = n < dstsize - 1 ? n : dstsize - 1;
+		memcpy(dst, src, c);
+		dst[c] = '\0';
+	}
+	return (n);
+}
+
+uint64_t
+util_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+uint64_t
+util_wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec);
+}
+
+uint64_t
+util_wall_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec);
+}
+
+int
+util_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **errstr)
+{
+	unsigned long long v;
+	char *end;
+
+	if (s[0] < '0' || s[0] > '9') {
+		*errstr = "invalid";
+		return (-1);
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (*end != '\0') {
+		*errstr = "invalid";
+		return (-1);
+	}
+	if (errno == ERANGE || v > max) {
+		*errstr = "too large";
+		return (-1);
+	}
+	if (v < min) {
+		*errstr = "too small";
+		return (-1);
+	}
+	*out = v;
+	return (0);
+}
+
+int
+util_parse_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
+    uint64_t *ms, const char **errstr)
+{
+	static const struct {
+		const char *unit;
+		uint64_t mult;
+	} units[] = {
+		{"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000},
+		{"h", 3600000}, {"d", 86400000},
+	};
+	char num[32];
+	size_t n = strspn(s, "0123456789");
+	uint64_t v;
+
+	if (n == 0 || n >= sizeof(num)) {
+		*errstr = "invalid duration";
+		return (-1);
+	}
+	memcpy(num, s, n);
+	num[n] = '\0';
+	if (util_parse_uint(num, 0, UINT64_MAX / 86400000, &v, errstr) == -1)
+		return (-1);
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(s + n, units[i].unit) != 0)
+			continue;
+		v *= units[i].mult;
+		if (v < min_ms) {
+			*errstr = "duration too short";
+			return (-1);
+		}
+		if (v > max_ms) {
+			*errstr = "duration too long";
+			return (-1);
+		}
+		*ms = v;
+		return (0);
+	}
+	*errstr = "unknown duration unit";
+	return (-1);
+}
+
+int
+util_write_file_atomic(const char *path, const void *buf, size_t len,
+    unsigned mode)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *slash;
+	ssize_t w;
+	size_t off = 0;
+	int fd, dfd, saved;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		 (mode_t)mode)) == -1)
+		return (-1);
+	while (off < len) {
+		if ((w = write(fd, (const char *)buf + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, (mode_t)mode) == -1 || fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	slash = strrchr(path, '/');
+	if (slash == NULL)
+		util_strlcpy(dir, ".", sizeof(dir));
+	else if (slash == path)
+		util_strlcpy(dir, "/", sizeof(dir));
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(dfd);
+		close(dfd);
+	}
+	return (0);
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return (-1);
+}
+
+int
+util_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	struct stat st;
+	char *p = NULL;
+	size_t off = 0;
+	ssize_t r;
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fstat(fd, &st) == -1)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((size_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	p = xmalloc(max + 1);
+	for (;;) {
+		r = read(fd, p + off, max + 1 - off);
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		off += (size_t)r;
+		if (off > max) {
+			errno = EFBIG;
+			goto fail;
+		}
+	}
+	close(fd);
+	p[off] = '\0';
+	*buf = p;
+	*len = off;
+	return (0);
+fail:
+	saved = errno;
+	free(p);
+	close(fd);
+	errno = saved;
+	return (-1);
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Small helpers every program uses: allocation that cannot fail (fatal()
+ * on out of memory, as OpenSMTPD's xcalloc), bounded string copies,
+ * clocks, atomic file writes and duration parsing.
+ */
+#ifndef FLEET_COMMON_UTIL_H
+#define FLEET_COMMON_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xreallocarray(void *p, size_t nmemb, size_t size);
+char *xstrdup(const char *s);
+
+/* strlcpy semantics: returns strlen(src); truncates to dstsize - 1. */
+size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
+
+uint64_t util_now_ms(void);	 /* CLOCK_MONOTONIC, milliseconds */
+uint64_t util_wall_s(void);	 /* CLOCK_REALTIME, unix seconds */
+uint64_t util_wall_ns(void);	 /* CLOCK_REALTIME, nanoseconds */
+
+/*
+ * Parses a duration: a number with an optional unit ms, s, m, h, d
+ * (seconds if none), into milliseconds within [min_ms, max_ms].  Returns 0,
+ * or -1 with *errstr set.
+ */
+int util_parse_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
+    uint64_t *ms, const char **errstr);
+
+/*
+ * Parses an unsigned decimal within [min, max].  Returns 0 or -1 with
+ * *errstr set ("invalid", "too small", "too large").
+ */
+int util_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
+    const char **errstr);
+
+/*
+ * Writes len bytes to path atomically: a temporary file in the same
+ * directory, fsync, rename, fsync of the directory.  mode is applied to
+ * the new file.  Returns 0 or -1 with errno set.
+ */
+int util_write_file_atomic(const char *path, const void *buf, size_t len,
+    unsigned mode);
+
+/*
+ * Reads a whole regular file of at most max bytes into a malloc'd buffer
+ * (NUL-terminated; *len excludes the NUL).  Returns 0 or -1 with errno set
+ * (EFBIG if larger than max).
+ */
+int util_read_file(const char *path, size_t max, char **buf, size_t *len);
+
+#endif /* FLEET_COMMON_UTIL_H */

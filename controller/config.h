@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: ISC */
+/* fleetd's configuration (docs/config.md, section fleetd). */
+#ifndef FLEET_CONTROLLER_CONFIG_H
+#define FLEET_CONTROLLER_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cfg.h"
+#include "keys.h"
+
+#define FLEETD_STR_MAX 180
+
+struct fleetd_relay {
+	char name[CFG_NAME_MAX + 1];
+	char ip[46];
+	char hosting[CFG_NAME_MAX + 1];
+	uint8_t agent_key[KEY_LEN];
+	char lb_server[FLEETD_STR_MAX];
+	uint32_t seen;
+};
+
+enum fleetd_role {
+	ROLE_READ,
+	ROLE_ADMIN,
+};
+
+struct fleetd_operator {
+	char name[CFG_NAME_MAX + 1];
+	uint8_t key[KEY_LEN];
+	char role_text[8];
+	enum fleetd_role role;
+	uint32_t seen;
+};
+
+struct fleetd_config {
+	char agent_listen[FLEETD_STR_MAX];
+	char control_listen[FLEETD_STR_MAX];
+	char key_file[FLEETD_STR_MAX];
+	char database[FLEETD_STR_MAX];
+	uint32_t seen;
+	size_t nrelays;
+	struct fleetd_relay *relays; /* in file order */
+	size_t nops;
+	struct fleetd_operator *ops;
+};
+
+/*
+ * Loads and validates the file at path.  Returns 0, or -1 with err set
+ * ("file:line: message"); *conf needs fleetd_config_free() either way.
+ */
+int fleetd_config_load(struct fleetd_config *conf, const char *path,
+    char *err, size_t errlen);
+
+void fleetd_config_free(struct fleetd_config *conf);
+
+#endif /* FLEET_CONTROLLER_CONFIG_H */

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * fleetd: the controller.  main() follows STYLE.md section 5: argv,
+ * config (-n checks it and exits), logging, key and store, signals
+ * blocked before the first nng call, then the store thread and the two
+ * listeners (agents, fleetctl), then sigwait().  Shutdown stops the store
+ * thread first (it answers what it holds), then the listeners.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "chan_nng.h"
+#include "config.h"
+#include "ingest.h"
+#include "keys.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#define FLEETD_DEFAULT_CONFIG "/etc/relayfleet/fleetd.conf"
+#define FLEETD_REJECT_BURST   20    /* refusal log lines per window */
+#define FLEETD_REJECT_WINDOW  10000 /* ms */
+
+struct fleetd_endpoint {
+	const char *what; /* "agent" or "control" */
+	pthread_mutex_t mtx;
+	uint64_t window_start;
+	unsigned logged;
+	uint64_t suppressed;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: fleetd [-dnv] [-c config]\n");
+	exit(2);
+}
+
+/* Logs a refusal, at most FLEETD_REJECT_BURST per window. */
+static void
+fleetd_reject_cb(void *arg, enum chan_reject rej, const struct chan_rx *rx)
+{
+	struct fleetd_endpoint *ep = arg;
+	char key[KEY_B64_LEN + 1] = "-";
+	uint64_t now = util_now_ms(), suppressed = 0;
+	bool log_it;
+
+	pthread_mutex_lock(&ep->mtx);
+	if (now - ep->window_start >= FLEETD_REJECT_WINDOW) {
+		suppressed = ep->suppressed;
+		ep->window_start = now;
+		ep->logged = 0;
+		ep->suppressed = 0;
+	}
+	if ((log_it = ep->logged < FLEETD_REJECT_BURST))
+		ep->logged++;
+	else
+		ep->suppressed++;
+	pthread_mutex_unlock(&ep->mtx);
+	if (suppressed != 0)
+		log_warnx("%s: %" PRIu64 " more refusals not logged",
+		    ep->what, suppressed);
+	if (!log_it)
+		return;
+	if (rx->has_key)
+		key_encode(key, rx->key);
+	log_warnx("%s: refused: %s: key=%s", ep->what, chan_reject_str(rej),
+	    key);
+}
+
+static struct store *
+fleetd_open_store(const struct fleetd_config *conf)
+{
+	struct store_relay *rs = xcalloc(conf->nrelays, sizeof(*rs));
+	char (*keys)[KEY_B64_LEN + 1] = xcalloc(conf->nrelays, sizeof(*keys));
+	const char *errstr;
+	struct store *st;
+
+	if (store_open(&st, conf->database, &errstr) == -1)
+		fatalx("store: %s", errstr);
+	for (size_t i = 0; i < conf->nrelays; i++) {
+		key_encode(keys[i], conf->relays[i].agent_key);
+		rs[i].name = conf->relays[i].name;
+		rs[i].ip = conf->relays[i].ip;
+		rs[i].hosting = conf->relays[i].hosting;
+		rs[i].agent_key = keys[i];
+	}
+	if (store_sync_relays(st, rs, conf->nrelays) == -1)
+		fatalx("store: %s", store_errmsg(st));
+	free(rs);
+	free(keys);
+	return (st);
+}
+
+static struct chan_listener *
+fleetd_listen(const char *url, const uint8_t *priv,
+    const uint8_t (*keys)[KEY_LEN], size_t n, chan_handler_cb cb,
+    struct ingest *in, struct fleetd_endpoint *ep)
+{
+	struct chan_listener_conf lc = {
+	    .url = url, .priv = priv, .keys = keys, .nkeys = n,
+	    .handler = cb, .arg = in, .reject = fleetd_reject_cb,
+	    .reject_arg = ep};
+	struct chan_listener *l;
+	char err[256];
+
+	if (chan_listener_start(&l, &lc, err, sizeof(err)) == -1)
+		fatalx("%s: cannot listen: %s", ep->what, err);
+	return (l);
+}
+
+static int
+fleetd_wait(void)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("fleetd: reload is not supported yet; "
+				 "restart to apply a new configuration");
+			continue;
+		}
+		return (sig);
+	}
+}
+
+static void
+fleetd_block_signals(void)
+{
+	sigset_t all;
+
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+}
+
+int
+main(int argc, char *argv[])
+{
+	const char *path = FLEETD_DEFAULT_CONFIG;
+	struct fleetd_endpoint ep_agent = {.what = "agent"},
+			       ep_ctl = {.what = "control"};
+	struct fleetd_config conf;
+	struct chan_listener *la, *lc;
+	uint8_t priv[KEY_LEN], (*akeys)[KEY_LEN], (*okeys)[KEY_LEN];
+	bool foreground = false, check = false;
+	int ch, verbose = 0, sig;
+	struct ingest *in;
+	struct store *st;
+	char err[512];
+
+	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 'd':
+			foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (sodium_init() == -1) {
+		fprintf(stderr, "fleetd: libsodium failed to initialize\n");
+		return (1);
+	}
+	if (fleetd_config_load(&conf, path, err, sizeof(err)) == -1 ||
+	    key_load_private(priv, conf.key_file, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fleetd: %s\n", err);
+		fleetd_config_free(&conf);
+		return (1);
+	}
+	if (check) {
+		printf("fleetd: configuration %s ok (%zu relays, %zu "
+		       "operators)\n",
+		    path, conf.nrelays, conf.nops);
+		fleetd_config_free(&conf);
+		return (0);
+	}
+	log_init("fleetd", foreground, verbose);
+	st = fleetd_open_store(&conf);
+	akeys = xcalloc(conf.nrelays, sizeof(*akeys));
+	okeys = xcalloc(conf.nops, sizeof(*okeys));
+	for (size_t i = 0; i < conf.nrelays; i++)
+		memcpy(akeys[i], conf.relays[i].agent_key, KEY_LEN);
+	for (size_t i = 0; i < conf.nops; i++)
+		memcpy(okeys[i], conf.ops[i].key, KEY_LEN);
+	pthread_mutex_init(&ep_agent.mtx, NULL);
+	pthread_mutex_init(&ep_ctl.mtx, NULL);
+	fleetd_block_signals();
+	if (ingest_start(&in, &conf, st, err, sizeof(err)) == -1)
+		fatalx("fleetd: %s", err);
+	la = fleetd_listen(conf.agent_listen, priv, (const uint8_t(*)[KEY_LEN])akeys,
+	    conf.nrelays, ingest_agent_cb, in, &ep_agent);
+	lc = fleetd_listen(conf.control_listen, priv, (const uint8_t(*)[KEY_LEN])okeys,
+	    conf.nops, ingest_ctl_cb, in, &ep_ctl);
+	sodium_memzero(priv, sizeof(priv));
+	log_info("fleetd: started: %zu relays, %zu operators, agents on %s, "
+		 "control on %s",
+	    conf.nrelays, conf.nops, conf.agent_listen, conf.control_listen);
+	sig = fleetd_wait();
+	log_info("fleetd: %s received, stopping", strsignal(sig));
+	ingest_stop(in);
+	chan_listener_stop(la);
+	chan_listener_stop(lc);
+	store_close(st);
+	free(akeys);
+	free(okeys);
+	fleetd_config_free(&conf);
+	return (0);
+}

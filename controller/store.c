@@ -1,0 +1,849 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The sqlite store (see store.h).  Every statement is prepared once in
+ * store_open() and reset (bindings cleared) after each use, so no binding
+ * points into a caller's memory between calls.  uint64 values (epoch is
+ * random over 64 bits) are stored as their int64 bit pattern and read back
+ * exactly.  Used by one thread at a time; the connection is opened
+ * without sqlite's mutexes.
+ */
+#include "store.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "util.h"
+
+#define STORE_ERR_MAX	     512
+#define STORE_BUSY_TIMEOUT   5000 /* ms */
+
+enum store_stmt {
+	STORE_STMT_BEGIN,
+	STORE_STMT_COMMIT,
+	STORE_STMT_ROLLBACK,
+	STORE_STMT_RETIRE_ALL,
+	STORE_STMT_RELAY_UPSERT,
+	STORE_STMT_REPORT_ADD,
+	STORE_STMT_QUEUE_ADD,
+	STORE_STMT_QUEUE_BY_ADD,
+	STORE_STMT_COUNTER_ADD,
+	STORE_STMT_SAMPLE_ADD,
+	STORE_STMT_CHECK_ADD,
+	STORE_STMT_STATUS,
+	STORE_STMT_QUEUE_BY_GET,
+	STORE_STMT_COUNT,
+	STORE_STMT_MAX
+};
+
+/* Columns of STORE_STMT_STATUS. */
+enum store_status_col {
+	STORE_COL_NAME,
+	STORE_COL_IP,
+	STORE_COL_HOSTING,
+	STORE_COL_REPORT_ID,
+	STORE_COL_RECEIVED_AT,
+	STORE_COL_SEQ,
+	STORE_COL_REPORTS,
+	STORE_COL_QUEUE_ID, /* then the queue_snapshots columns in order */
+	STORE_COL_QUEUE_VALID,
+	STORE_COL_QUEUE_TAKEN_AT,
+	STORE_COL_QUEUE_INCOMING,
+	STORE_COL_QUEUE_ACTIVE,
+	STORE_COL_QUEUE_DEFERRED,
+	STORE_COL_QUEUE_HOLD,
+	STORE_COL_QUEUE_MAILDROP,
+	STORE_COL_QUEUE_OLDEST,
+	STORE_COL_QUEUE_ERROR,
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[STORE_STMT_MAX];
+	int bind_rc; /* first failed bind since the last reset */
+	char errmsg[STORE_ERR_MAX];
+};
+
+/*
+ * migrations[v] takes a database from version v to v + 1.  Version 0 is
+ * an empty file.  Append only: a released entry never changes.
+ */
+static const char *const store_migrations[] = {
+    /* 0 -> 1 */
+    "CREATE TABLE schema_version ("
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "  version INTEGER NOT NULL);"
+    "INSERT INTO schema_version (id, version) VALUES (1, 0);"
+    "CREATE TABLE relays ("
+    "  name TEXT PRIMARY KEY,"
+    "  ip TEXT NOT NULL,"
+    "  hosting TEXT NOT NULL DEFAULT '',"
+    "  agent_key TEXT NOT NULL,"
+    "  retired INTEGER NOT NULL DEFAULT 0,"
+    "  added_at INTEGER);"
+    "CREATE TABLE reports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  relay TEXT NOT NULL REFERENCES relays (name),"
+    "  epoch INTEGER NOT NULL,"
+    "  seq INTEGER NOT NULL,"
+    "  interval_start INTEGER,"
+    "  interval_end INTEGER,"
+    "  received_at INTEGER NOT NULL,"
+    "  hostname TEXT,"
+    "  agent_version TEXT,"
+    "  UNIQUE (relay, epoch, seq));"
+    "CREATE INDEX reports_relay_received ON reports (relay, received_at);"
+    "CREATE INDEX reports_received ON reports (received_at);"
+    "CREATE TABLE queue_snapshots ("
+    "  report_id INTEGER PRIMARY KEY"
+    "    REFERENCES reports (id) ON DELETE CASCADE,"
+    "  valid INTEGER NOT NULL,"
+    "  taken_at INTEGER NOT NULL,"
+    "  incoming INTEGER NOT NULL,"
+    "  active INTEGER NOT NULL,"
+    "  deferred INTEGER NOT NULL,"
+    "  hold INTEGER NOT NULL,"
+    "  maildrop INTEGER NOT NULL,"
+    "  oldest_deferred_age INTEGER NOT NULL,"
+    "  error TEXT NOT NULL DEFAULT '');"
+    "CREATE TABLE queue_deferred_by ("
+    "  report_id INTEGER NOT NULL"
+    "    REFERENCES queue_snapshots (report_id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL,"
+    "  class INTEGER NOT NULL,"
+    "  count INTEGER NOT NULL);"
+    "CREATE INDEX queue_deferred_by_report ON queue_deferred_by (report_id);"
+    "CREATE TABLE counters ("
+    "  report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL,"
+    "  class INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  dsn TEXT NOT NULL,"
+    "  count INTEGER NOT NULL);"
+    "CREATE INDEX counters_report ON counters (report_id);"
+    "CREATE TABLE samples ("
+    "  report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL,"
+    "  class INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL,"
+    "  dsn TEXT NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL,"
+    "  last_seen INTEGER NOT NULL,"
+    "  mx_host TEXT NOT NULL);"
+    "CREATE INDEX samples_report ON samples (report_id);"
+    "CREATE TABLE checks ("
+    "  report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  detail TEXT NOT NULL,"
+    "  checked_at INTEGER NOT NULL);"
+    "CREATE INDEX checks_report ON checks (report_id);",
+};
+
+_Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
+	STORE_SCHEMA_VERSION,
+    "one migration per schema version");
+
+/*
+ * Reports: ON CONFLICT names the dedup key, so unlike INSERT OR IGNORE a
+ * NOT NULL or other violation is an error, never a silent "duplicate".
+ * The latest report of a relay is the one with the highest
+ * (received_at, id); the reports_relay_received index serves it.
+ */
+static const struct {
+	const char *name; /* prefixes error messages */
+	const char *sql;
+} store_stmts[STORE_STMT_MAX] = {
+    [STORE_STMT_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
+    [STORE_STMT_COMMIT] = {"commit", "COMMIT"},
+    [STORE_STMT_ROLLBACK] = {"rollback", "ROLLBACK"},
+    [STORE_STMT_RETIRE_ALL] = {"retire relays",
+	"UPDATE relays SET retired = 1 WHERE retired = 0"},
+    [STORE_STMT_RELAY_UPSERT] = {"upsert relay",
+	"INSERT INTO relays (name, ip, hosting, agent_key, retired, added_at)"
+	" VALUES (?1, ?2, ?3, ?4, 0, CAST(strftime('%s', 'now') AS INTEGER))"
+	" ON CONFLICT (name) DO UPDATE SET ip = excluded.ip,"
+	" hosting = excluded.hosting, agent_key = excluded.agent_key,"
+	" retired = 0"},
+    [STORE_STMT_REPORT_ADD] = {"insert report",
+	"INSERT INTO reports (relay, epoch, seq, interval_start, interval_end,"
+	" received_at, hostname, agent_version)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	" ON CONFLICT (relay, epoch, seq) DO NOTHING"},
+    [STORE_STMT_QUEUE_ADD] = {"insert queue snapshot",
+	"INSERT INTO queue_snapshots (report_id, valid, taken_at, incoming,"
+	" active, deferred, hold, maildrop, oldest_deferred_age, error)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+    [STORE_STMT_QUEUE_BY_ADD] = {"insert queue deferred_by",
+	"INSERT INTO queue_deferred_by (report_id, provider, class, count)"
+	" VALUES (?1, ?2, ?3, ?4)"},
+    [STORE_STMT_COUNTER_ADD] = {"insert counter",
+	"INSERT INTO counters (report_id, provider, class, status, dsn, count)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+    [STORE_STMT_SAMPLE_ADD] = {"insert sample",
+	"INSERT INTO samples (report_id, provider, class, status, dsn, text,"
+	" first_seen, last_seen, mx_host)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+    [STORE_STMT_CHECK_ADD] = {"insert check",
+	"INSERT INTO checks (report_id, name, state, detail, checked_at)"
+	" VALUES (?1, ?2, ?3, ?4, ?5)"},
+    [STORE_STMT_STATUS] = {"relay status",
+	"SELECT r.name, r.ip, r.hosting, l.id, l.received_at, l.seq,"
+	" (SELECT count(*) FROM reports c WHERE c.relay = r.name),"
+	" q.report_id, q.valid, q.taken_at, q.incoming, q.active, q.deferred,"
+	" q.hold, q.maildrop, q.oldest_deferred_age, q.error"
+	" FROM relays r"
+	" LEFT JOIN reports l ON l.id = (SELECT x.id FROM reports x"
+	"  WHERE x.relay = r.name ORDER BY x.received_at DESC, x.id DESC"
+	"  LIMIT 1)"
+	" LEFT JOIN queue_snapshots q ON q.report_id = l.id"
+	" WHERE r.retired = 0 ORDER BY r.name LIMIT ?1"},
+    [STORE_STMT_QUEUE_BY_GET] = {"read queue deferred_by",
+	"SELECT provider, class, count FROM queue_deferred_by"
+	" WHERE report_id = ?1 ORDER BY rowid LIMIT ?2"},
+    [STORE_STMT_COUNT] = {"count reports",
+	"SELECT (SELECT count(*) FROM reports WHERE relay = ?1),"
+	" (SELECT max(seq) FROM reports WHERE relay = ?1 AND epoch ="
+	"  (SELECT epoch FROM reports WHERE relay = ?1"
+	"   ORDER BY received_at DESC, id DESC LIMIT 1))"},
+};
+
+/* store_open() failures outlive the struct; as strerror(), one buffer. */
+static char store_open_err[STORE_ERR_MAX + 128];
+
+/* Formats the error message; returns -1 for `return (store_fail(...))`. */
+static int __attribute__((format(printf, 2, 3)))
+store_fail(struct store *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+static int
+store_fail_db(struct store *s, const char *what)
+{
+	return (store_fail(s, "%s: %s", what, sqlite3_errmsg(s->db)));
+}
+
+/* Two's complement bit pattern, without implementation-defined casts. */
+static sqlite3_int64
+store_i64(uint64_t v)
+{
+	if (v <= INT64_MAX)
+		return ((sqlite3_int64)v);
+	return ((sqlite3_int64)(v - (uint64_t)INT64_MAX - 1) + INT64_MIN);
+}
+
+static uint64_t
+store_col_u64(sqlite3_stmt *st, int col)
+{
+	return ((uint64_t)sqlite3_column_int64(st, col));
+}
+
+static uint32_t
+store_col_u32(sqlite3_stmt *st, int col)
+{
+	return ((uint32_t)sqlite3_column_int64(st, col));
+}
+
+static void
+store_col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	util_strlcpy(dst, t != NULL ? (const char *)t : "", size);
+}
+
+/* Unknown values (a newer fleetd wrote them) read as CLASS_OTHER. */
+static enum reason_class
+store_col_class(sqlite3_stmt *st, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(st, col);
+
+	if (v < 0 || v > CLASS_LAST)
+		return (CLASS_OTHER);
+	return ((enum reason_class)v);
+}
+
+/* Bind helpers keep the first error in s->bind_rc for store_run(). */
+static void
+store_bind_i64(struct store *s, sqlite3_stmt *st, int i, sqlite3_int64 v)
+{
+	int rc = sqlite3_bind_int64(st, i, v);
+
+	if (rc != SQLITE_OK && s->bind_rc == SQLITE_OK)
+		s->bind_rc = rc;
+}
+
+static void
+store_bind_u64(struct store *s, sqlite3_stmt *st, int i, uint64_t v)
+{
+	store_bind_i64(s, st, i, store_i64(v));
+}
+
+/* NULL binds SQL NULL, so a NOT NULL column catches it. */
+static void
+store_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
+{
+	int rc;
+
+	if (v == NULL)
+		rc = sqlite3_bind_null(st, i);
+	else
+		rc = sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	if (rc != SQLITE_OK && s->bind_rc == SQLITE_OK)
+		s->bind_rc = rc;
+}
+
+static void
+store_reset(struct store *s, sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	s->bind_rc = SQLITE_OK;
+}
+
+/* Records the failure of statement id (before any reset replaces it). */
+static int
+store_fail_stmt(struct store *s, enum store_stmt id, int rc)
+{
+	if (s->bind_rc != SQLITE_OK)
+		store_fail(s, "%s: bind: %s", store_stmts[id].name,
+		    sqlite3_errstr(s->bind_rc));
+	else if (rc == SQLITE_ROW)
+		store_fail(s, "%s: unexpected row", store_stmts[id].name);
+	else
+		store_fail_db(s, store_stmts[id].name);
+	store_reset(s, s->stmt[id]);
+	return (-1);
+}
+
+/* Steps a statement that returns no rows, then resets it. */
+static int
+store_run(struct store *s, enum store_stmt id)
+{
+	int rc = SQLITE_OK;
+
+	if (s->bind_rc != SQLITE_OK ||
+	    (rc = sqlite3_step(s->stmt[id])) != SQLITE_DONE)
+		return (store_fail_stmt(s, id, rc));
+	store_reset(s, s->stmt[id]);
+	return (0);
+}
+
+/*
+ * Steps a query: 1 with a row, 0 when done (the caller resets in both
+ * cases), -1 on error (reset done).
+ */
+static int
+store_step_row(struct store *s, enum store_stmt id)
+{
+	int rc = SQLITE_OK;
+
+	if (s->bind_rc == SQLITE_OK) {
+		if ((rc = sqlite3_step(s->stmt[id])) == SQLITE_ROW)
+			return (1);
+		if (rc == SQLITE_DONE)
+			return (0);
+	}
+	return (store_fail_stmt(s, id, rc));
+}
+
+static int
+store_exec(struct store *s, const char *sql, const char *what)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		store_fail(s, "%s: %s", what,
+		    err != NULL ? err : sqlite3_errmsg(s->db));
+		sqlite3_free(err);
+		return (-1);
+	}
+	return (0);
+}
+
+/* Runs a one-off query that yields one integer (NULL reads as 0). */
+static int
+store_query_int(struct store *s, const char *sql, sqlite3_int64 *out)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return (store_fail_db(s, "schema version"));
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		if (rc == SQLITE_DONE)
+			store_fail(s, "schema version: no row");
+		else
+			store_fail_db(s, "schema version");
+		sqlite3_finalize(st);
+		return (-1);
+	}
+	*out = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (0);
+}
+
+static int
+store_schema_version(struct store *s, sqlite3_int64 *version)
+{
+	sqlite3_int64 n;
+
+	if (store_query_int(s,
+		"SELECT count(*) FROM sqlite_master"
+		" WHERE type = 'table' AND name = 'schema_version'",
+		&n) == -1)
+		return (-1);
+	if (n == 0) {
+		*version = 0;
+		return (0);
+	}
+	if (store_query_int(s, "SELECT version FROM schema_version", &n) == -1)
+		return (-1);
+	if (n < 0)
+		return (store_fail(s, "schema version %lld is invalid",
+		    (long long)n));
+	*version = n;
+	return (0);
+}
+
+/* Applies pending migrations in one transaction; refuses newer files. */
+static int
+store_migrate(struct store *s)
+{
+	sqlite3_int64 v = 0;
+	char sql[64];
+
+	if (store_exec(s, "BEGIN IMMEDIATE", "migrate") == -1)
+		return (-1);
+	if (store_schema_version(s, &v) == -1)
+		goto fail;
+	if (v > STORE_SCHEMA_VERSION) {
+		store_fail(s,
+		    "schema version %lld is newer than this fleetd "
+		    "supports (%d); refusing to open",
+		    (long long)v, STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	for (; v < STORE_SCHEMA_VERSION; v++)
+		if (store_exec(s, store_migrations[v], "migrate") == -1)
+			goto fail;
+	(void)snprintf(sql, sizeof(sql),
+	    "UPDATE schema_version SET version = %d", STORE_SCHEMA_VERSION);
+	if (store_exec(s, sql, "migrate") == -1 ||
+	    store_exec(s, "COMMIT", "migrate") == -1)
+		goto fail;
+	return (0);
+fail:
+	if (!sqlite3_get_autocommit(s->db))
+		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return (-1);
+}
+
+/* journal_mode answers with the mode it got, which may not be WAL. */
+static int
+store_set_wal(struct store *s)
+{
+	sqlite3_stmt *st;
+	const unsigned char *mode;
+	int rv = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
+		NULL) != SQLITE_OK)
+		return (store_fail_db(s, "journal_mode"));
+	if (sqlite3_step(st) != SQLITE_ROW)
+		store_fail_db(s, "journal_mode");
+	else if ((mode = sqlite3_column_text(st, 0)) == NULL ||
+	    strcmp((const char *)mode, "wal") != 0)
+		store_fail(s, "journal_mode: got %s instead of wal",
+		    mode != NULL ? (const char *)mode : "nothing");
+	else
+		rv = 0;
+	sqlite3_finalize(st);
+	return (rv);
+}
+
+static int
+store_open_db(struct store *s, const char *path)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+	    SQLITE_OPEN_NOMUTEX;
+
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		if (s->db == NULL)
+			return (store_fail(s, "out of memory"));
+		return (store_fail_db(s, "open"));
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT) != SQLITE_OK)
+		return (store_fail_db(s, "busy_timeout"));
+	if (store_set_wal(s) == -1)
+		return (-1);
+	if (store_exec(s, "PRAGMA synchronous = FULL", "synchronous") == -1 ||
+	    store_exec(s, "PRAGMA foreign_keys = ON", "foreign_keys") == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+store_prepare(struct store *s)
+{
+	for (size_t i = 0; i < STORE_STMT_MAX; i++) {
+		if (sqlite3_prepare_v3(s->db, store_stmts[i].sql, -1,
+			SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+			NULL) != SQLITE_OK)
+			return (store_fail_db(s, store_stmts[i].name));
+	}
+	return (0);
+}
+
+int
+store_open(struct store **sp, const char *path, const char **errstr)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+
+	if (store_open_db(s, path) == -1 || store_migrate(s) == -1 ||
+	    store_prepare(s) == -1) {
+		(void)snprintf(store_open_err, sizeof(store_open_err), "%s: %s",
+		    path, s->errmsg);
+		store_close(s);
+		*errstr = store_open_err;
+		return (-1);
+	}
+	*sp = s;
+	return (0);
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < STORE_STMT_MAX; i++) {
+		sqlite3_finalize(s->stmt[i]); /* accepts NULL */
+		s->stmt[i] = NULL;
+	}
+	sqlite3_close(s->db); /* accepts NULL; rolls back an open txn */
+	free(s);
+}
+
+const char *
+store_errmsg(const struct store *s)
+{
+	return (s->errmsg);
+}
+
+int
+store_begin(struct store *s)
+{
+	return (store_run(s, STORE_STMT_BEGIN));
+}
+
+int
+store_commit(struct store *s)
+{
+	return (store_run(s, STORE_STMT_COMMIT));
+}
+
+/*
+ * Harmless without a transaction (sqlite may have rolled back already on
+ * some errors).  Keeps the message of the failure that led here unless
+ * the rollback itself fails.
+ */
+void
+store_rollback(struct store *s)
+{
+	char why[STORE_ERR_MAX], rb[STORE_ERR_MAX];
+
+	if (sqlite3_get_autocommit(s->db))
+		return;
+	util_strlcpy(why, s->errmsg, sizeof(why));
+	if (store_run(s, STORE_STMT_ROLLBACK) == 0) {
+		util_strlcpy(s->errmsg, why, sizeof(s->errmsg));
+		return;
+	}
+	util_strlcpy(rb, s->errmsg, sizeof(rb));
+	store_fail(s, "%s; %s", why, rb);
+}
+
+/* Retire every relay, then upsert the configured ones as not retired. */
+int
+store_sync_relays(struct store *s, const struct store_relay *relays,
+    size_t n)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_RELAY_UPSERT];
+
+	if (store_begin(s) == -1)
+		return (-1);
+	if (store_run(s, STORE_STMT_RETIRE_ALL) == -1)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		store_bind_text(s, st, 1, relays[i].name);
+		store_bind_text(s, st, 2, relays[i].ip);
+		store_bind_text(s, st, 3,
+		    relays[i].hosting != NULL ? relays[i].hosting : "");
+		store_bind_text(s, st, 4, relays[i].agent_key);
+		if (store_run(s, STORE_STMT_RELAY_UPSERT) == -1)
+			goto fail;
+	}
+	if (store_commit(s) == -1)
+		goto fail;
+	return (0);
+fail:
+	store_rollback(s);
+	return (-1);
+}
+
+static int
+store_add_queue(struct store *s, sqlite3_int64 id, const struct wire_queue *q)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_QUEUE_ADD];
+
+	store_bind_i64(s, st, 1, id);
+	store_bind_u64(s, st, 2, q->valid);
+	store_bind_u64(s, st, 3, q->taken_at);
+	store_bind_u64(s, st, 4, q->incoming);
+	store_bind_u64(s, st, 5, q->active);
+	store_bind_u64(s, st, 6, q->deferred);
+	store_bind_u64(s, st, 7, q->hold);
+	store_bind_u64(s, st, 8, q->maildrop);
+	store_bind_u64(s, st, 9, q->oldest_deferred_age);
+	store_bind_text(s, st, 10, q->error);
+	if (store_run(s, STORE_STMT_QUEUE_ADD) == -1)
+		return (-1);
+	st = s->stmt[STORE_STMT_QUEUE_BY_ADD];
+	for (size_t i = 0; i < q->n_by; i++) {
+		store_bind_i64(s, st, 1, id);
+		store_bind_text(s, st, 2, q->by[i].provider);
+		store_bind_u64(s, st, 3, q->by[i].cls);
+		store_bind_u64(s, st, 4, q->by[i].count);
+		if (store_run(s, STORE_STMT_QUEUE_BY_ADD) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+store_add_counters(struct store *s, sqlite3_int64 id,
+    const struct wire_report *r)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_COUNTER_ADD];
+	const struct wire_counter *c;
+
+	for (size_t i = 0; i < r->n_counters; i++) {
+		c = &r->counters[i];
+		store_bind_i64(s, st, 1, id);
+		store_bind_text(s, st, 2, c->provider);
+		store_bind_u64(s, st, 3, c->cls);
+		store_bind_u64(s, st, 4, c->status);
+		store_bind_text(s, st, 5, c->dsn);
+		store_bind_u64(s, st, 6, c->count);
+		if (store_run(s, STORE_STMT_COUNTER_ADD) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+store_add_samples(struct store *s, sqlite3_int64 id,
+    const struct wire_report *r)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_SAMPLE_ADD];
+	const struct wire_sample *m;
+
+	for (size_t i = 0; i < r->n_samples; i++) {
+		m = &r->samples[i];
+		store_bind_i64(s, st, 1, id);
+		store_bind_text(s, st, 2, m->provider);
+		store_bind_u64(s, st, 3, m->cls);
+		store_bind_u64(s, st, 4, m->status);
+		store_bind_text(s, st, 5, m->dsn);
+		store_bind_text(s, st, 6, m->text != NULL ? m->text : "");
+		store_bind_u64(s, st, 7, m->first_seen);
+		store_bind_u64(s, st, 8, m->last_seen);
+		store_bind_text(s, st, 9, m->mx_host);
+		if (store_run(s, STORE_STMT_SAMPLE_ADD) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+store_add_checks(struct store *s, sqlite3_int64 id,
+    const struct wire_report *r)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_CHECK_ADD];
+	const struct wire_check *c;
+
+	for (size_t i = 0; i < r->n_checks; i++) {
+		c = &r->checks[i];
+		store_bind_i64(s, st, 1, id);
+		store_bind_text(s, st, 2, c->name);
+		store_bind_u64(s, st, 3, c->state);
+		store_bind_text(s, st, 4, c->detail);
+		store_bind_u64(s, st, 5, c->checked_at);
+		if (store_run(s, STORE_STMT_CHECK_ADD) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+store_add_report(struct store *s, const char *relay,
+    const struct wire_report *r, uint64_t received_at, bool *is_dup)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_REPORT_ADD];
+	sqlite3_int64 id;
+
+	assert(!sqlite3_get_autocommit(s->db)); /* inside store_begin() */
+	store_bind_text(s, st, 1, relay);
+	store_bind_u64(s, st, 2, r->epoch);
+	store_bind_u64(s, st, 3, r->seq);
+	store_bind_u64(s, st, 4, r->interval_start);
+	store_bind_u64(s, st, 5, r->interval_end);
+	store_bind_u64(s, st, 6, received_at);
+	store_bind_text(s, st, 7, r->hostname);
+	store_bind_text(s, st, 8, r->agent_version);
+	if (store_run(s, STORE_STMT_REPORT_ADD) == -1)
+		return (-1);
+	if (sqlite3_changes(s->db) == 0) {
+		*is_dup = true;
+		return (0);
+	}
+	id = sqlite3_last_insert_rowid(s->db);
+	if ((r->has_queue && store_add_queue(s, id, &r->queue) == -1) ||
+	    store_add_counters(s, id, r) == -1 ||
+	    store_add_samples(s, id, r) == -1 ||
+	    store_add_checks(s, id, r) == -1)
+		return (-1);
+	*is_dup = false;
+	return (0);
+}
+
+/* Reads the deferred_by rows of the snapshot of report id into q->by. */
+static int
+store_load_queue_by(struct store *s, sqlite3_int64 id, struct wire_queue *q)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_QUEUE_BY_GET];
+	struct wire_queue_count *c;
+	size_t cap = 0;
+	int rc;
+
+	store_bind_i64(s, st, 1, id);
+	store_bind_u64(s, st, 2, WIRE_QUEUE_BY_MAX);
+	while ((rc = store_step_row(s, STORE_STMT_QUEUE_BY_GET)) == 1) {
+		if (q->n_by == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			q->by = xreallocarray(q->by, cap, sizeof(*q->by));
+		}
+		c = &q->by[q->n_by++];
+		memset(c, 0, sizeof(*c));
+		store_col_text(st, 0, c->provider, sizeof(c->provider));
+		c->cls = store_col_class(st, 1);
+		c->count = store_col_u32(st, 2);
+	}
+	if (rc == -1)
+		return (-1);
+	store_reset(s, st);
+	return (0);
+}
+
+static void
+store_read_queue(sqlite3_stmt *st, struct wire_queue *q)
+{
+	q->valid = sqlite3_column_int64(st, STORE_COL_QUEUE_VALID) != 0;
+	q->taken_at = store_col_u64(st, STORE_COL_QUEUE_TAKEN_AT);
+	q->incoming = store_col_u32(st, STORE_COL_QUEUE_INCOMING);
+	q->active = store_col_u32(st, STORE_COL_QUEUE_ACTIVE);
+	q->deferred = store_col_u32(st, STORE_COL_QUEUE_DEFERRED);
+	q->hold = store_col_u32(st, STORE_COL_QUEUE_HOLD);
+	q->maildrop = store_col_u32(st, STORE_COL_QUEUE_MAILDROP);
+	q->oldest_deferred_age = store_col_u32(st, STORE_COL_QUEUE_OLDEST);
+	store_col_text(st, STORE_COL_QUEUE_ERROR, q->error, sizeof(q->error));
+}
+
+/* Fills rs (zeroed by the caller) from the current STATUS row. */
+static int
+store_read_status(struct store *s, sqlite3_stmt *st,
+    struct wire_relay_status *rs)
+{
+	store_col_text(st, STORE_COL_NAME, rs->name, sizeof(rs->name));
+	store_col_text(st, STORE_COL_IP, rs->ip, sizeof(rs->ip));
+	store_col_text(st, STORE_COL_HOSTING, rs->hosting,
+	    sizeof(rs->hosting));
+	rs->reports = store_col_u64(st, STORE_COL_REPORTS);
+	if (sqlite3_column_type(st, STORE_COL_REPORT_ID) == SQLITE_NULL)
+		return (0);
+	rs->has_report = true;
+	rs->last_report_at = store_col_u64(st, STORE_COL_RECEIVED_AT);
+	rs->last_seq = store_col_u64(st, STORE_COL_SEQ);
+	if (sqlite3_column_type(st, STORE_COL_QUEUE_ID) == SQLITE_NULL)
+		return (0);
+	rs->has_queue = true;
+	store_read_queue(st, &rs->queue);
+	return (store_load_queue_by(s,
+	    sqlite3_column_int64(st, STORE_COL_QUEUE_ID), &rs->queue));
+}
+
+int
+store_relay_status(struct store *s, struct wire_ctl_reply *out)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_STATUS];
+	struct wire_ctl_reply c = {0}; /* only relays and n_relays */
+	size_t cap = 0;
+	int rc;
+
+	store_bind_u64(s, st, 1, WIRE_RELAYS_MAX);
+	while ((rc = store_step_row(s, STORE_STMT_STATUS)) == 1) {
+		if (c.n_relays == cap) {
+			cap = cap == 0 ? 16 : cap * 2;
+			c.relays = xreallocarray(c.relays, cap,
+			    sizeof(*c.relays));
+		}
+		memset(&c.relays[c.n_relays], 0, sizeof(*c.relays));
+		/* counted before reading, so _fini() frees a partial queue */
+		if (store_read_status(s, st, &c.relays[c.n_relays++]) == -1) {
+			store_reset(s, st);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == -1) {
+		wire_ctl_reply_fini(&c);
+		return (-1);
+	}
+	store_reset(s, st);
+	out->n_relays = c.n_relays;
+	out->relays = c.relays;
+	return (0);
+}
+
+int
+store_report_count(struct store *s, const char *relay, uint64_t *count,
+    uint64_t *max_seq)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_COUNT];
+	int rc;
+
+	store_bind_text(s, st, 1, relay);
+	if ((rc = store_step_row(s, STORE_STMT_COUNT)) == -1)
+		return (-1);
+	if (rc == 0) { /* aggregates always yield a row */
+		store_reset(s, st);
+		return (store_fail(s, "count reports: no row"));
+	}
+	*count = store_col_u64(st, 0);
+	*max_seq = store_col_u64(st, 1); /* NULL reads as 0 */
+	store_reset(s, st);
+	return (0);
+}

@@ -1,0 +1,560 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * controller/store: schema creation and version checks, relay sync,
+ * report dedup, rollback, status, 64-bit round trips and durability
+ * across close, reopen and a child that exits without closing.  Each test
+ * gets its own temp dir; the checks read the file with sqlite directly.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <sys/wait.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "../../controller/store.h"
+
+struct fixture {
+	char dir[64];
+	char path[128];
+};
+
+/* A report whose arrays live inside the struct: nothing to free. */
+struct test_report {
+	struct wire_report r;
+	struct wire_queue_count by[2];
+	struct wire_counter counters[3];
+	struct wire_sample samples[1];
+	struct wire_check checks[2];
+	char text[64];
+};
+
+static const struct store_relay test_relays[] = {
+    {"relay1", "192.0.2.1", "hoster-a", "a2V5MQ=="},
+    {"relay2", "192.0.2.2", "", "a2V5Mg=="},
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/store_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof(f->path), "%s/fleetd.db", f->dir);
+	*state = f;
+	return (0);
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return (0);
+}
+
+static struct store *
+open_ok(const struct fixture *f)
+{
+	struct store *s;
+	const char *errstr;
+
+	if (store_open(&s, f->path, &errstr) == -1)
+		fail_msg("store_open: %s", errstr);
+	return (s);
+}
+
+static struct store *
+open_synced(const struct fixture *f)
+{
+	struct store *s = open_ok(f);
+
+	assert_int_equal(store_sync_relays(s, test_relays, 2), 0);
+	return (s);
+}
+
+/* One integer from a query on the file, bypassing the store. */
+static sqlite3_int64
+raw_int(const struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	sqlite3_int64 v;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return (v);
+}
+
+static void
+raw_exec(const struct fixture *f, const char *sql)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void
+report_init(struct test_report *t, uint64_t epoch, uint64_t seq)
+{
+	struct wire_report *r = &t->r;
+
+	memset(t, 0, sizeof(*t));
+	r->epoch = epoch;
+	r->seq = seq;
+	r->interval_start = 1700000000;
+	r->interval_end = 1700000010;
+	snprintf(r->hostname, sizeof(r->hostname), "mx1.example.net");
+	snprintf(r->agent_version, sizeof(r->agent_version), "0.1.0");
+	r->has_queue = true;
+	r->queue = (struct wire_queue){.valid = true, .taken_at = 1700000005,
+	    .incoming = 1, .active = 2, .deferred = 7, .hold = 3,
+	    .maildrop = 4, .oldest_deferred_age = 600, .n_by = 2, .by = t->by};
+	t->by[0] = (struct wire_queue_count){"outlook", CLASS_IP_BLOCKED, 5};
+	t->by[1] = (struct wire_queue_count){"google", CLASS_BUSY, 2};
+	r->n_counters = 3;
+	r->counters = t->counters;
+	t->counters[0] = (struct wire_counter){"outlook", CLASS_IP_BLOCKED,
+	    STATUS_DEFERRED, "4.7.650", 5};
+	t->counters[1] = (struct wire_counter){"google", CLASS_DELIVERED,
+	    STATUS_SENT, "2.0.0", 40};
+	t->counters[2] = (struct wire_counter){"other", CLASS_UNKNOWN_USER,
+	    STATUS_BOUNCED, "5.1.1", 1};
+	snprintf(t->text, sizeof(t->text), "550 5.7.1 Unfortunately...");
+	r->n_samples = 1;
+	r->samples = t->samples;
+	t->samples[0] = (struct wire_sample){"outlook", CLASS_IP_BLOCKED,
+	    STATUS_DEFERRED, "4.7.650", t->text, 1700000001, 1700000009,
+	    "outlook-com.olc.protection.outlook.com"};
+	r->n_checks = 2;
+	r->checks = t->checks;
+	t->checks[0] = (struct wire_check){"ptr", CHECK_OK, "", 1700000000};
+	t->checks[1] = (struct wire_check){"dnsbl", CHECK_FAIL,
+	    "listed on zen", 1700000000};
+}
+
+/* Adds one report in its own transaction; returns is_dup. */
+static bool
+add_one(struct store *s, const char *relay, const struct wire_report *r,
+    uint64_t received_at)
+{
+	bool is_dup = false;
+
+	assert_int_equal(store_begin(s), 0);
+	if (store_add_report(s, relay, r, received_at, &is_dup) == -1)
+		fail_msg("store_add_report: %s", store_errmsg(s));
+	assert_int_equal(store_commit(s), 0);
+	return (is_dup);
+}
+
+static uint64_t
+count_of(struct store *s, const char *relay, uint64_t *max_seq)
+{
+	uint64_t n, m;
+
+	assert_int_equal(store_report_count(s, relay, &n, &m), 0);
+	if (max_seq != NULL)
+		*max_seq = m;
+	return (n);
+}
+
+static void
+assert_rows(const struct fixture *f, sqlite3_int64 reports,
+    sqlite3_int64 per_report)
+{
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM reports"), reports);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM queue_snapshots"),
+	    per_report);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM queue_deferred_by"),
+	    2 * per_report);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM counters"),
+	    3 * per_report);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM samples"),
+	    per_report);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM checks"),
+	    2 * per_report);
+}
+
+static void
+test_open_creates_schema(void **state)
+{
+	struct fixture *f = *state;
+
+	store_close(open_ok(f));
+	assert_int_equal(raw_int(f, "SELECT version FROM schema_version"),
+	    STORE_SCHEMA_VERSION);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), 1);
+	assert_int_equal(raw_int(f,
+			     "SELECT count(*) FROM sqlite_master WHERE type = "
+			     "'table' AND name IN ('relays', 'reports', "
+			     "'queue_snapshots', 'queue_deferred_by', "
+			     "'counters', 'samples', 'checks')"),
+	    7);
+	/* WAL is persistent in the file header */
+	assert_int_equal(raw_int(f,
+			     "SELECT journal_mode = 'wal' FROM "
+			     "pragma_journal_mode"),
+	    1);
+	store_close(open_ok(f)); /* reopening an up-to-date file */
+	store_close(NULL);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = (struct store *)0x1;
+	const char *errstr = NULL;
+
+	store_close(open_ok(f));
+	raw_exec(f, "UPDATE schema_version SET version = version + 1");
+	assert_int_equal(store_open(&s, f->path, &errstr), -1);
+	assert_ptr_equal(s, (struct store *)0x1); /* untouched */
+	assert_non_null(strstr(errstr, f->path));
+	assert_non_null(strstr(errstr, "newer"));
+	assert_int_equal(raw_int(f, "SELECT version FROM schema_version"),
+	    STORE_SCHEMA_VERSION + 1);
+}
+
+static void
+test_open_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s;
+	const char *errstr = NULL;
+	char path[192];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/no/such/dir/x.db", f->dir);
+	assert_int_equal(store_open(&s, path, &errstr), -1);
+	assert_non_null(strstr(errstr, path));
+	assert_non_null(fp = fopen(f->path, "w"));
+	fputs("this is not an sqlite database, not at all, no.\n", fp);
+	fclose(fp);
+	assert_int_equal(store_open(&s, f->path, &errstr), -1);
+	assert_non_null(strstr(errstr, f->path));
+}
+
+static void
+test_sync_relays(void **state)
+{
+	struct fixture *f = *state;
+	struct store_relay changed[] = {
+	    {"relay2", "198.51.100.2", "hoster-b", "bmV3a2V5"},
+	    {"relay3", "192.0.2.3", NULL, "a2V5Mw=="},
+	};
+	struct test_report t;
+	struct store *s = open_synced(f);
+
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays"), 2);
+	report_init(&t, 1, 1);
+	assert_false(add_one(s, "relay1", &t.r, 100));
+	assert_int_equal(store_sync_relays(s, changed, 2), 0);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays"), 3);
+	assert_int_equal(raw_int(f, "SELECT retired FROM relays WHERE name = "
+				    "'relay1'"),
+	    1);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays WHERE name = "
+				    "'relay2' AND ip = '198.51.100.2' AND "
+				    "hosting = 'hoster-b' AND agent_key = "
+				    "'bmV3a2V5' AND retired = 0"),
+	    1);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays WHERE name = "
+				    "'relay3' AND hosting = '' AND "
+				    "added_at > 0"),
+	    1);
+	assert_int_equal(count_of(s, "relay1", NULL), 1); /* history stays */
+	/* back in the config: not retired any more */
+	assert_int_equal(store_sync_relays(s, test_relays, 2), 0);
+	assert_int_equal(raw_int(f, "SELECT sum(retired) FROM relays"), 1);
+	store_close(s);
+}
+
+static void
+test_add_report_and_dup(void **state)
+{
+	struct fixture *f = *state;
+	struct test_report t;
+	struct store *s = open_synced(f);
+	uint64_t max_seq;
+
+	report_init(&t, 42, 7);
+	assert_false(add_one(s, "relay1", &t.r, 100));
+	assert_rows(f, 1, 1);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM samples WHERE text "
+				    "= '550 5.7.1 Unfortunately...' AND "
+				    "first_seen = 1700000001 AND class = 2"),
+	    1);
+	assert_true(add_one(s, "relay1", &t.r, 200)); /* same relay/epoch/seq */
+	assert_rows(f, 1, 1);
+	assert_int_equal(count_of(s, "relay1", &max_seq), 1);
+	assert_int_equal(max_seq, 7);
+	assert_false(add_one(s, "relay2", &t.r, 200)); /* another relay */
+	report_init(&t, 43, 7);
+	assert_false(add_one(s, "relay1", &t.r, 300)); /* another epoch */
+	assert_rows(f, 3, 3);
+	assert_int_equal(count_of(s, "relay1", &max_seq), 2);
+	assert_int_equal(max_seq, 7);
+	t.r.has_queue = false;
+	t.r.seq = 9;
+	assert_false(add_one(s, "relay1", &t.r, 400));
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM queue_snapshots"), 3);
+	assert_int_equal(count_of(s, "relay1", &max_seq), 3);
+	assert_int_equal(max_seq, 9);
+	assert_int_equal(count_of(s, "nobody", &max_seq), 0);
+	assert_int_equal(max_seq, 0);
+	store_close(s);
+}
+
+static void
+test_unknown_relay_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct test_report t;
+	struct store *s = open_synced(f);
+	bool is_dup = true;
+
+	report_init(&t, 1, 1);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_add_report(s, "ghost", &t.r, 1, &is_dup), -1);
+	assert_true(is_dup); /* untouched on failure */
+	assert_non_null(strstr(store_errmsg(s), "FOREIGN KEY"));
+	store_rollback(s);
+	assert_non_null(strstr(store_errmsg(s), "FOREIGN KEY")); /* kept */
+	assert_int_equal(store_begin(s), 0); /* the store still works */
+	assert_int_equal(store_commit(s), 0);
+	store_close(s);
+}
+
+static void
+test_rollback_discards(void **state)
+{
+	struct fixture *f = *state;
+	struct test_report t;
+	struct store *s = open_synced(f);
+	bool is_dup;
+
+	report_init(&t, 5, 1);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_add_report(s, "relay1", &t.r, 10, &is_dup), 0);
+	t.r.seq = 2;
+	assert_int_equal(store_add_report(s, "relay1", &t.r, 11, &is_dup), 0);
+	assert_int_equal(count_of(s, "relay1", NULL), 2); /* visible inside */
+	store_rollback(s);
+	assert_int_equal(count_of(s, "relay1", NULL), 0);
+	store_rollback(s); /* no transaction: harmless */
+	assert_int_equal(store_commit(s), -1);
+	assert_int_equal(store_begin(s), 0);
+	assert_int_equal(store_begin(s), -1); /* no nesting */
+	store_rollback(s);
+	store_close(s);
+	assert_rows(f, 0, 0);
+}
+
+static void
+test_relay_status(void **state)
+{
+	struct fixture *f = *state;
+	struct wire_ctl_reply c = {0};
+	struct wire_relay_status *rs;
+	struct test_report t;
+	struct store *s = open_synced(f);
+
+	report_init(&t, 9, 1);
+	assert_false(add_one(s, "relay1", &t.r, 100));
+	report_init(&t, 9, 3);
+	t.r.queue.deferred = 11;
+	t.by[0].count = 9;
+	t.r.queue.n_by = 1;
+	assert_false(add_one(s, "relay1", &t.r, 300));
+	report_init(&t, 9, 2); /* inserted last, received earlier */
+	t.r.queue.deferred = 99;
+	assert_false(add_one(s, "relay1", &t.r, 200));
+	assert_int_equal(store_relay_status(s, &c), 0);
+	assert_int_equal(c.n_relays, 2);
+	rs = &c.relays[0];
+	assert_string_equal(rs->name, "relay1");
+	assert_string_equal(rs->ip, "192.0.2.1");
+	assert_string_equal(rs->hosting, "hoster-a");
+	assert_true(rs->has_report);
+	assert_int_equal(rs->last_report_at, 300);
+	assert_int_equal(rs->last_seq, 3);
+	assert_int_equal(rs->reports, 3);
+	assert_true(rs->has_queue);
+	assert_true(rs->queue.valid);
+	assert_int_equal(rs->queue.deferred, 11);
+	assert_int_equal(rs->queue.active, 2);
+	assert_int_equal(rs->queue.oldest_deferred_age, 600);
+	assert_int_equal(rs->queue.n_by, 1);
+	assert_string_equal(rs->queue.by[0].provider, "outlook");
+	assert_int_equal(rs->queue.by[0].cls, CLASS_IP_BLOCKED);
+	assert_int_equal(rs->queue.by[0].count, 9);
+	rs = &c.relays[1];
+	assert_string_equal(rs->name, "relay2");
+	assert_false(rs->has_report);
+	assert_false(rs->has_queue);
+	assert_int_equal(rs->reports, 0);
+	assert_null(rs->queue.by);
+	wire_ctl_reply_fini(&c);
+	store_close(s);
+}
+
+static void
+test_status_ties_and_no_queue(void **state)
+{
+	struct fixture *f = *state;
+	struct wire_ctl_reply c = {0};
+	struct test_report t;
+	struct store *s = open_synced(f);
+
+	report_init(&t, 9, 1);
+	assert_false(add_one(s, "relay2", &t.r, 100));
+	report_init(&t, 9, 2);
+	t.r.has_queue = false; /* same second: the later insert wins */
+	assert_false(add_one(s, "relay2", &t.r, 100));
+	assert_int_equal(store_sync_relays(s, &test_relays[1], 1), 0);
+	assert_int_equal(store_relay_status(s, &c), 0);
+	assert_int_equal(c.n_relays, 1); /* relay1 is retired */
+	assert_string_equal(c.relays[0].name, "relay2");
+	assert_string_equal(c.relays[0].hosting, "");
+	assert_int_equal(c.relays[0].last_seq, 2);
+	assert_true(c.relays[0].has_report);
+	assert_false(c.relays[0].has_queue);
+	wire_ctl_reply_fini(&c);
+	store_close(s);
+}
+
+static void
+test_epoch_top_bit(void **state)
+{
+	static const uint64_t epochs[] = {
+	    UINT64_C(0xfedcba9876543210),
+	    UINT64_MAX,
+	    UINT64_C(0x8000000000000000),
+	    UINT64_C(0x7fffffffffffffff),
+	};
+	struct fixture *f = *state;
+	struct wire_ctl_reply c = {0};
+	struct test_report t;
+	struct store *s = open_synced(f);
+	uint64_t max_seq;
+	char sql[128];
+
+	for (size_t i = 0; i < sizeof(epochs) / sizeof(epochs[0]); i++) {
+		report_init(&t, epochs[i], UINT64_C(0xffffffff00000000) + i);
+		assert_false(add_one(s, "relay1", &t.r, 1000 + i));
+		assert_true(add_one(s, "relay1", &t.r, 2000 + i));
+		snprintf(sql, sizeof(sql),
+		    "SELECT epoch FROM reports WHERE id = %zu", i + 1);
+		assert_true((uint64_t)raw_int(f, sql) == epochs[i]);
+		assert_int_equal(count_of(s, "relay1", &max_seq), i + 1);
+		assert_true(max_seq == UINT64_C(0xffffffff00000000) + i);
+	}
+	assert_int_equal(store_relay_status(s, &c), 0);
+	assert_true(c.relays[0].last_seq == UINT64_C(0xffffffff00000003));
+	wire_ctl_reply_fini(&c);
+	store_close(s);
+}
+
+static void
+test_reopen_keeps_data(void **state)
+{
+	struct fixture *f = *state;
+	struct test_report t;
+	struct store *s = open_synced(f);
+	uint64_t max_seq;
+
+	report_init(&t, 77, 5);
+	assert_false(add_one(s, "relay1", &t.r, 100));
+	store_close(s);
+	s = open_ok(f);
+	assert_int_equal(count_of(s, "relay1", &max_seq), 1);
+	assert_int_equal(max_seq, 5);
+	assert_true(add_one(s, "relay1", &t.r, 200)); /* dedup survives too */
+	store_close(s);
+	assert_rows(f, 1, 1);
+}
+
+/* The child commits and dies without store_close(): WAL + FULL sync. */
+static void
+test_commit_survives_exit(void **state)
+{
+	struct fixture *f = *state;
+	struct test_report t;
+	struct store *s;
+	const char *errstr;
+	bool is_dup;
+	pid_t pid;
+	int status;
+
+	store_close(open_synced(f));
+	report_init(&t, 123, 1);
+	if ((pid = fork()) == 0) {
+		if (store_open(&s, f->path, &errstr) == -1 ||
+		    store_begin(s) == -1 ||
+		    store_add_report(s, "relay2", &t.r, 5, &is_dup) == -1 ||
+		    store_commit(s) == -1)
+			_exit(1);
+		_exit(is_dup ? 2 : 0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	s = open_ok(f);
+	assert_int_equal(count_of(s, "relay2", NULL), 1);
+	store_close(s);
+	assert_rows(f, 1, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_open_creates_schema, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sync_relays, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_add_report_and_dup, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_unknown_relay_fails, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_rollback_discards, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_relay_status, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_status_ties_and_no_queue,
+		setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_epoch_top_bit, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,
+		teardown),
+	    cmocka_unit_test_setup_teardown(test_commit_survives_exit, setup,
+		teardown),
+	};
+
+	return (cmocka_run_group_tests(tests, NULL, NULL));
+}
