@@ -58,7 +58,7 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
-UNIT_TESTS := noise channel wire keys spool queue store
+UNIT_TESTS := noise channel wire keys cfg spool queue store
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire
@@ -68,6 +68,8 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 	install clean format format-check lint bootstrap
 
 all: $(PROGS)
+
+.SECONDARY:
 
 # --- generated protobuf ------------------------------------------------------
 $(BUILD)/gen/fleet.pb-c.c $(BUILD)/gen/fleet.pb-c.h &: proto/fleet.proto
