@@ -10,6 +10,10 @@
  * itself (explicit 64-bit counters, replay window) lives in channel.c, so
  * this module has no notion of message order.  No allocation, no I/O, no
  * logging; all functions are reentrant.  noise_hs_fini() wipes secrets.
+ * A read or write that fails on a degenerate DH or a bad message kills the
+ * handshake (Noise aborts there): hs is wiped, step becomes -1 and every
+ * later call fails.  A call rejected up front (wrong role or step, bad
+ * length) only returns -1.
  */
 #ifndef FLEET_COMMON_NOISE_H
 #define FLEET_COMMON_NOISE_H
@@ -21,7 +25,7 @@
 #define NOISE_KEY_LEN	  32 /* X25519 keys, symmetric keys, hashes */
 #define NOISE_TAG_LEN	  16 /* ChaCha20-Poly1305 tag */
 #define NOISE_HASH_LEN	  32
-#define NOISE_MAX_PAYLOAD 65535 /* Noise message size limit minus overhead */
+#define NOISE_MAX_PAYLOAD 65535 /* Noise message limit: payload + overhead */
 
 /* Overhead of the two handshake messages on top of their payload. */
 #define NOISE_MSG1_OVERHEAD (NOISE_KEY_LEN + NOISE_KEY_LEN + 2 * NOISE_TAG_LEN)
@@ -39,7 +43,7 @@ struct noise_cipher {
 
 struct noise_hs {
 	enum noise_role role;
-	int step; /* messages processed so far: 0, 1, 2 */
+	int step; /* messages processed so far: 0, 1, 2; -1 if failed */
 	uint8_t ck[NOISE_HASH_LEN];
 	uint8_t h[NOISE_HASH_LEN];
 	uint8_t k[NOISE_KEY_LEN];
@@ -70,14 +74,18 @@ void noise_hs_init(struct noise_hs *hs, enum noise_role role,
     const uint8_t s_priv[NOISE_KEY_LEN], const uint8_t *rs,
     const uint8_t *prologue, size_t plen);
 
-/* Test hook: use this ephemeral private key instead of a random one. */
+/*
+ * Test hook: use this ephemeral private key instead of a random one.  Call
+ * after noise_hs_init() and before this side writes its message.
+ */
 void noise_hs_set_ephemeral(struct noise_hs *hs,
     const uint8_t e_priv[NOISE_KEY_LEN]);
 
 /*
  * Initiator: writes message 1 (-> e, es, s, ss) carrying payload into out,
  * which must hold plen + NOISE_MSG1_OVERHEAD bytes; *outlen gets the
- * length.  Returns 0, or -1 on a bad state or a degenerate DH.
+ * length.  Returns 0, or -1 on a bad state, a payload over
+ * NOISE_MAX_PAYLOAD - NOISE_MSG1_OVERHEAD bytes or a degenerate DH.
  */
 int noise_hs_write1(struct noise_hs *hs, const uint8_t *payload, size_t plen,
     uint8_t *out, size_t *outlen);
@@ -86,7 +94,8 @@ int noise_hs_write1(struct noise_hs *hs, const uint8_t *payload, size_t plen,
  * Responder: reads message 1.  On success the initiator's static key is in
  * hs->rs (check it against the allowlist before answering) and the payload
  * (len - NOISE_MSG1_OVERHEAD bytes) is written to payload.  Returns 0, or
- * -1 if the message is short or does not authenticate.
+ * -1 if the message is short, over NOISE_MAX_PAYLOAD bytes or does not
+ * authenticate (payload may then hold zeroes; *plen is left alone).
  */
 int noise_hs_read1(struct noise_hs *hs, const uint8_t *msg, size_t len,
     uint8_t *payload, size_t *plen);

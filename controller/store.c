@@ -19,8 +19,8 @@
 
 #include "util.h"
 
-#define STORE_ERR_MAX	     512
-#define STORE_BUSY_TIMEOUT   5000 /* ms */
+#define STORE_ERR_MAX      512
+#define STORE_BUSY_TIMEOUT 5000 /* ms */
 
 enum store_stmt {
 	STORE_STMT_BEGIN,
@@ -74,79 +74,53 @@ struct store {
  */
 static const char *const store_migrations[] = {
     /* 0 -> 1 */
-    "CREATE TABLE schema_version ("
-    "  id INTEGER PRIMARY KEY CHECK (id = 1),"
+    "CREATE TABLE schema_version (id INTEGER PRIMARY KEY CHECK (id = 1),"
     "  version INTEGER NOT NULL);"
     "INSERT INTO schema_version (id, version) VALUES (1, 0);"
-    "CREATE TABLE relays ("
-    "  name TEXT PRIMARY KEY,"
-    "  ip TEXT NOT NULL,"
-    "  hosting TEXT NOT NULL DEFAULT '',"
-    "  agent_key TEXT NOT NULL,"
-    "  retired INTEGER NOT NULL DEFAULT 0,"
-    "  added_at INTEGER);"
-    "CREATE TABLE reports ("
-    "  id INTEGER PRIMARY KEY,"
+    "CREATE TABLE relays (name TEXT PRIMARY KEY, ip TEXT NOT NULL,"
+    "  hosting TEXT NOT NULL DEFAULT '', agent_key TEXT NOT NULL,"
+    "  retired INTEGER NOT NULL DEFAULT 0, added_at INTEGER);"
+    "CREATE TABLE reports (id INTEGER PRIMARY KEY,"
     "  relay TEXT NOT NULL REFERENCES relays (name),"
-    "  epoch INTEGER NOT NULL,"
-    "  seq INTEGER NOT NULL,"
-    "  interval_start INTEGER,"
-    "  interval_end INTEGER,"
-    "  received_at INTEGER NOT NULL,"
-    "  hostname TEXT,"
-    "  agent_version TEXT,"
+    "  epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    "  interval_start INTEGER, interval_end INTEGER,"
+    "  received_at INTEGER NOT NULL, hostname TEXT, agent_version TEXT,"
     "  UNIQUE (relay, epoch, seq));"
     "CREATE INDEX reports_relay_received ON reports (relay, received_at);"
     "CREATE INDEX reports_received ON reports (received_at);"
-    "CREATE TABLE queue_snapshots ("
-    "  report_id INTEGER PRIMARY KEY"
-    "    REFERENCES reports (id) ON DELETE CASCADE,"
-    "  valid INTEGER NOT NULL,"
-    "  taken_at INTEGER NOT NULL,"
-    "  incoming INTEGER NOT NULL,"
-    "  active INTEGER NOT NULL,"
-    "  deferred INTEGER NOT NULL,"
-    "  hold INTEGER NOT NULL,"
-    "  maildrop INTEGER NOT NULL,"
-    "  oldest_deferred_age INTEGER NOT NULL,"
+    "CREATE TABLE queue_snapshots (report_id INTEGER PRIMARY KEY"
+    "  REFERENCES reports (id) ON DELETE CASCADE,"
+    "  valid INTEGER NOT NULL, taken_at INTEGER NOT NULL,"
+    "  incoming INTEGER NOT NULL, active INTEGER NOT NULL,"
+    "  deferred INTEGER NOT NULL, hold INTEGER NOT NULL,"
+    "  maildrop INTEGER NOT NULL, oldest_deferred_age INTEGER NOT NULL,"
     "  error TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE queue_deferred_by ("
-    "  report_id INTEGER NOT NULL"
-    "    REFERENCES queue_snapshots (report_id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL,"
-    "  class INTEGER NOT NULL,"
+    "CREATE TABLE queue_deferred_by (report_id INTEGER NOT NULL"
+    "  REFERENCES queue_snapshots (report_id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
     "  count INTEGER NOT NULL);"
     "CREATE INDEX queue_deferred_by_report ON queue_deferred_by (report_id);"
-    "CREATE TABLE counters ("
-    "  report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL,"
-    "  class INTEGER NOT NULL,"
-    "  status INTEGER NOT NULL,"
-    "  dsn TEXT NOT NULL,"
-    "  count INTEGER NOT NULL);"
+    "CREATE TABLE counters (report_id INTEGER NOT NULL"
+    "  REFERENCES reports (id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, dsn TEXT NOT NULL, count INTEGER NOT NULL);"
     "CREATE INDEX counters_report ON counters (report_id);"
-    "CREATE TABLE samples ("
-    "  report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL,"
-    "  class INTEGER NOT NULL,"
-    "  status INTEGER NOT NULL,"
-    "  dsn TEXT NOT NULL,"
-    "  text TEXT NOT NULL,"
-    "  first_seen INTEGER NOT NULL,"
-    "  last_seen INTEGER NOT NULL,"
+    "CREATE TABLE samples (report_id INTEGER NOT NULL"
+    "  REFERENCES reports (id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, dsn TEXT NOT NULL, text TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
     "  mx_host TEXT NOT NULL);"
     "CREATE INDEX samples_report ON samples (report_id);"
-    "CREATE TABLE checks ("
-    "  report_id INTEGER NOT NULL REFERENCES reports (id) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL,"
-    "  state INTEGER NOT NULL,"
-    "  detail TEXT NOT NULL,"
+    "CREATE TABLE checks (report_id INTEGER NOT NULL"
+    "  REFERENCES reports (id) ON DELETE CASCADE,"
+    "  name TEXT NOT NULL, state INTEGER NOT NULL, detail TEXT NOT NULL,"
     "  checked_at INTEGER NOT NULL);"
     "CREATE INDEX checks_report ON checks (report_id);",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
-	STORE_SCHEMA_VERSION,
+                   STORE_SCHEMA_VERSION,
     "one migration per schema version");
 
 /*
@@ -163,54 +137,54 @@ static const struct {
     [STORE_STMT_COMMIT] = {"commit", "COMMIT"},
     [STORE_STMT_ROLLBACK] = {"rollback", "ROLLBACK"},
     [STORE_STMT_RETIRE_ALL] = {"retire relays",
-	"UPDATE relays SET retired = 1 WHERE retired = 0"},
+        "UPDATE relays SET retired = 1 WHERE retired = 0"},
     [STORE_STMT_RELAY_UPSERT] = {"upsert relay",
-	"INSERT INTO relays (name, ip, hosting, agent_key, retired, added_at)"
-	" VALUES (?1, ?2, ?3, ?4, 0, CAST(strftime('%s', 'now') AS INTEGER))"
-	" ON CONFLICT (name) DO UPDATE SET ip = excluded.ip,"
-	" hosting = excluded.hosting, agent_key = excluded.agent_key,"
-	" retired = 0"},
+        "INSERT INTO relays (name, ip, hosting, agent_key, retired, added_at)"
+        " VALUES (?1, ?2, ?3, ?4, 0, CAST(strftime('%s', 'now') AS INTEGER))"
+        " ON CONFLICT (name) DO UPDATE SET ip = excluded.ip,"
+        " hosting = excluded.hosting, agent_key = excluded.agent_key,"
+        " retired = 0"},
     [STORE_STMT_REPORT_ADD] = {"insert report",
-	"INSERT INTO reports (relay, epoch, seq, interval_start, interval_end,"
-	" received_at, hostname, agent_version)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-	" ON CONFLICT (relay, epoch, seq) DO NOTHING"},
+        "INSERT INTO reports (relay, epoch, seq, interval_start, interval_end,"
+        " received_at, hostname, agent_version)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+        " ON CONFLICT (relay, epoch, seq) DO NOTHING"},
     [STORE_STMT_QUEUE_ADD] = {"insert queue snapshot",
-	"INSERT INTO queue_snapshots (report_id, valid, taken_at, incoming,"
-	" active, deferred, hold, maildrop, oldest_deferred_age, error)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
+        "INSERT INTO queue_snapshots (report_id, valid, taken_at, incoming,"
+        " active, deferred, hold, maildrop, oldest_deferred_age, error)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
     [STORE_STMT_QUEUE_BY_ADD] = {"insert queue deferred_by",
-	"INSERT INTO queue_deferred_by (report_id, provider, class, count)"
-	" VALUES (?1, ?2, ?3, ?4)"},
+        "INSERT INTO queue_deferred_by (report_id, provider, class, count)"
+        " VALUES (?1, ?2, ?3, ?4)"},
     [STORE_STMT_COUNTER_ADD] = {"insert counter",
-	"INSERT INTO counters (report_id, provider, class, status, dsn, count)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+        "INSERT INTO counters (report_id, provider, class, status, dsn, count)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     [STORE_STMT_SAMPLE_ADD] = {"insert sample",
-	"INSERT INTO samples (report_id, provider, class, status, dsn, text,"
-	" first_seen, last_seen, mx_host)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+        "INSERT INTO samples (report_id, provider, class, status, dsn, text,"
+        " first_seen, last_seen, mx_host)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
     [STORE_STMT_CHECK_ADD] = {"insert check",
-	"INSERT INTO checks (report_id, name, state, detail, checked_at)"
-	" VALUES (?1, ?2, ?3, ?4, ?5)"},
+        "INSERT INTO checks (report_id, name, state, detail, checked_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5)"},
     [STORE_STMT_STATUS] = {"relay status",
-	"SELECT r.name, r.ip, r.hosting, l.id, l.received_at, l.seq,"
-	" (SELECT count(*) FROM reports c WHERE c.relay = r.name),"
-	" q.report_id, q.valid, q.taken_at, q.incoming, q.active, q.deferred,"
-	" q.hold, q.maildrop, q.oldest_deferred_age, q.error"
-	" FROM relays r"
-	" LEFT JOIN reports l ON l.id = (SELECT x.id FROM reports x"
-	"  WHERE x.relay = r.name ORDER BY x.received_at DESC, x.id DESC"
-	"  LIMIT 1)"
-	" LEFT JOIN queue_snapshots q ON q.report_id = l.id"
-	" WHERE r.retired = 0 ORDER BY r.name LIMIT ?1"},
+        "SELECT r.name, r.ip, r.hosting, l.id, l.received_at, l.seq,"
+        " (SELECT count(*) FROM reports c WHERE c.relay = r.name),"
+        " q.report_id, q.valid, q.taken_at, q.incoming, q.active, q.deferred,"
+        " q.hold, q.maildrop, q.oldest_deferred_age, q.error"
+        " FROM relays r"
+        " LEFT JOIN reports l ON l.id = (SELECT x.id FROM reports x"
+        "  WHERE x.relay = r.name ORDER BY x.received_at DESC, x.id DESC"
+        "  LIMIT 1)"
+        " LEFT JOIN queue_snapshots q ON q.report_id = l.id"
+        " WHERE r.retired = 0 ORDER BY r.name LIMIT ?1"},
     [STORE_STMT_QUEUE_BY_GET] = {"read queue deferred_by",
-	"SELECT provider, class, count FROM queue_deferred_by"
-	" WHERE report_id = ?1 ORDER BY rowid LIMIT ?2"},
+        "SELECT provider, class, count FROM queue_deferred_by"
+        " WHERE report_id = ?1 ORDER BY rowid LIMIT ?2"},
     [STORE_STMT_COUNT] = {"count reports",
-	"SELECT (SELECT count(*) FROM reports WHERE relay = ?1),"
-	" (SELECT max(seq) FROM reports WHERE relay = ?1 AND epoch ="
-	"  (SELECT epoch FROM reports WHERE relay = ?1"
-	"   ORDER BY received_at DESC, id DESC LIMIT 1))"},
+        "SELECT (SELECT count(*) FROM reports WHERE relay = ?1),"
+        " (SELECT max(seq) FROM reports WHERE relay = ?1 AND epoch ="
+        "  (SELECT epoch FROM reports WHERE relay = ?1"
+        "   ORDER BY received_at DESC, id DESC LIMIT 1))"},
 };
 
 /* store_open() failures outlive the struct; as strerror(), one buffer. */
@@ -400,9 +374,9 @@ store_schema_version(struct store *s, sqlite3_int64 *version)
 	sqlite3_int64 n;
 
 	if (store_query_int(s,
-		"SELECT count(*) FROM sqlite_master"
-		" WHERE type = 'table' AND name = 'schema_version'",
-		&n) == -1)
+	        "SELECT count(*) FROM sqlite_master"
+	        " WHERE type = 'table' AND name = 'schema_version'",
+	        &n) == -1)
 		return (-1);
 	if (n == 0) {
 		*version = 0;
@@ -411,8 +385,8 @@ store_schema_version(struct store *s, sqlite3_int64 *version)
 	if (store_query_int(s, "SELECT version FROM schema_version", &n) == -1)
 		return (-1);
 	if (n < 0)
-		return (store_fail(s, "schema version %lld is invalid",
-		    (long long)n));
+		return (store_fail(
+		    s, "schema version %lld is invalid", (long long)n));
 	*version = n;
 	return (0);
 }
@@ -435,9 +409,10 @@ store_migrate(struct store *s)
 		    (long long)v, STORE_SCHEMA_VERSION);
 		goto fail;
 	}
-	for (; v < STORE_SCHEMA_VERSION; v++)
+	for (; v < STORE_SCHEMA_VERSION; v++) {
 		if (store_exec(s, store_migrations[v], "migrate") == -1)
 			goto fail;
+	}
 	(void)snprintf(sql, sizeof(sql),
 	    "UPDATE schema_version SET version = %d", STORE_SCHEMA_VERSION);
 	if (store_exec(s, sql, "migrate") == -1 ||
@@ -458,13 +433,13 @@ store_set_wal(struct store *s)
 	const unsigned char *mode;
 	int rv = -1;
 
-	if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode = WAL", -1, &st,
-		NULL) != SQLITE_OK)
+	if (sqlite3_prepare_v2(
+	        s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
 		return (store_fail_db(s, "journal_mode"));
 	if (sqlite3_step(st) != SQLITE_ROW)
 		store_fail_db(s, "journal_mode");
 	else if ((mode = sqlite3_column_text(st, 0)) == NULL ||
-	    strcmp((const char *)mode, "wal") != 0)
+	         strcmp((const char *)mode, "wal") != 0)
 		store_fail(s, "journal_mode: got %s instead of wal",
 		    mode != NULL ? (const char *)mode : "nothing");
 	else
@@ -476,8 +451,8 @@ store_set_wal(struct store *s)
 static int
 store_open_db(struct store *s, const char *path)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-	    SQLITE_OPEN_NOMUTEX;
+	int flags =
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
 		if (s->db == NULL)
@@ -500,8 +475,8 @@ store_prepare(struct store *s)
 {
 	for (size_t i = 0; i < STORE_STMT_MAX; i++) {
 		if (sqlite3_prepare_v3(s->db, store_stmts[i].sql, -1,
-			SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
-			NULL) != SQLITE_OK)
+		        SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
+		        NULL) != SQLITE_OK)
 			return (store_fail_db(s, store_stmts[i].name));
 	}
 	return (0);
@@ -578,8 +553,7 @@ store_rollback(struct store *s)
 
 /* Retire every relay, then upsert the configured ones as not retired. */
 int
-store_sync_relays(struct store *s, const struct store_relay *relays,
-    size_t n)
+store_sync_relays(struct store *s, const struct store_relay *relays, size_t n)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_RELAY_UPSERT];
 
@@ -634,8 +608,8 @@ store_add_queue(struct store *s, sqlite3_int64 id, const struct wire_queue *q)
 }
 
 static int
-store_add_counters(struct store *s, sqlite3_int64 id,
-    const struct wire_report *r)
+store_add_counters(
+    struct store *s, sqlite3_int64 id, const struct wire_report *r)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_COUNTER_ADD];
 	const struct wire_counter *c;
@@ -655,8 +629,8 @@ store_add_counters(struct store *s, sqlite3_int64 id,
 }
 
 static int
-store_add_samples(struct store *s, sqlite3_int64 id,
-    const struct wire_report *r)
+store_add_samples(
+    struct store *s, sqlite3_int64 id, const struct wire_report *r)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_SAMPLE_ADD];
 	const struct wire_sample *m;
@@ -679,8 +653,7 @@ store_add_samples(struct store *s, sqlite3_int64 id,
 }
 
 static int
-store_add_checks(struct store *s, sqlite3_int64 id,
-    const struct wire_report *r)
+store_add_checks(struct store *s, sqlite3_int64 id, const struct wire_report *r)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_CHECK_ADD];
 	const struct wire_check *c;
@@ -774,13 +747,12 @@ store_read_queue(sqlite3_stmt *st, struct wire_queue *q)
 
 /* Fills rs (zeroed by the caller) from the current STATUS row. */
 static int
-store_read_status(struct store *s, sqlite3_stmt *st,
-    struct wire_relay_status *rs)
+store_read_status(
+    struct store *s, sqlite3_stmt *st, struct wire_relay_status *rs)
 {
 	store_col_text(st, STORE_COL_NAME, rs->name, sizeof(rs->name));
 	store_col_text(st, STORE_COL_IP, rs->ip, sizeof(rs->ip));
-	store_col_text(st, STORE_COL_HOSTING, rs->hosting,
-	    sizeof(rs->hosting));
+	store_col_text(st, STORE_COL_HOSTING, rs->hosting, sizeof(rs->hosting));
 	rs->reports = store_col_u64(st, STORE_COL_REPORTS);
 	if (sqlite3_column_type(st, STORE_COL_REPORT_ID) == SQLITE_NULL)
 		return (0);
@@ -791,8 +763,8 @@ store_read_status(struct store *s, sqlite3_stmt *st,
 		return (0);
 	rs->has_queue = true;
 	store_read_queue(st, &rs->queue);
-	return (store_load_queue_by(s,
-	    sqlite3_column_int64(st, STORE_COL_QUEUE_ID), &rs->queue));
+	return (store_load_queue_by(
+	    s, sqlite3_column_int64(st, STORE_COL_QUEUE_ID), &rs->queue));
 }
 
 int
@@ -807,8 +779,8 @@ store_relay_status(struct store *s, struct wire_ctl_reply *out)
 	while ((rc = store_step_row(s, STORE_STMT_STATUS)) == 1) {
 		if (c.n_relays == cap) {
 			cap = cap == 0 ? 16 : cap * 2;
-			c.relays = xreallocarray(c.relays, cap,
-			    sizeof(*c.relays));
+			c.relays =
+			    xreallocarray(c.relays, cap, sizeof(*c.relays));
 		}
 		memset(&c.relays[c.n_relays], 0, sizeof(*c.relays));
 		/* counted before reading, so _fini() frees a partial queue */
@@ -829,8 +801,8 @@ store_relay_status(struct store *s, struct wire_ctl_reply *out)
 }
 
 int
-store_report_count(struct store *s, const char *relay, uint64_t *count,
-    uint64_t *max_seq)
+store_report_count(
+    struct store *s, const char *relay, uint64_t *count, uint64_t *max_seq)
 {
 	sqlite3_stmt *st = s->stmt[STORE_STMT_COUNT];
 	int rc;

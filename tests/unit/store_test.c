@@ -129,19 +129,26 @@ report_init(struct test_report *t, uint64_t epoch, uint64_t seq)
 	snprintf(r->hostname, sizeof(r->hostname), "mx1.example.net");
 	snprintf(r->agent_version, sizeof(r->agent_version), "0.1.0");
 	r->has_queue = true;
-	r->queue = (struct wire_queue){.valid = true, .taken_at = 1700000005,
-	    .incoming = 1, .active = 2, .deferred = 7, .hold = 3,
-	    .maildrop = 4, .oldest_deferred_age = 600, .n_by = 2, .by = t->by};
+	r->queue = (struct wire_queue){.valid = true,
+	    .taken_at = 1700000005,
+	    .incoming = 1,
+	    .active = 2,
+	    .deferred = 7,
+	    .hold = 3,
+	    .maildrop = 4,
+	    .oldest_deferred_age = 600,
+	    .n_by = 2,
+	    .by = t->by};
 	t->by[0] = (struct wire_queue_count){"outlook", CLASS_IP_BLOCKED, 5};
 	t->by[1] = (struct wire_queue_count){"google", CLASS_BUSY, 2};
 	r->n_counters = 3;
 	r->counters = t->counters;
-	t->counters[0] = (struct wire_counter){"outlook", CLASS_IP_BLOCKED,
-	    STATUS_DEFERRED, "4.7.650", 5};
-	t->counters[1] = (struct wire_counter){"google", CLASS_DELIVERED,
-	    STATUS_SENT, "2.0.0", 40};
-	t->counters[2] = (struct wire_counter){"other", CLASS_UNKNOWN_USER,
-	    STATUS_BOUNCED, "5.1.1", 1};
+	t->counters[0] = (struct wire_counter){
+	    "outlook", CLASS_IP_BLOCKED, STATUS_DEFERRED, "4.7.650", 5};
+	t->counters[1] = (struct wire_counter){
+	    "google", CLASS_DELIVERED, STATUS_SENT, "2.0.0", 40};
+	t->counters[2] = (struct wire_counter){
+	    "other", CLASS_UNKNOWN_USER, STATUS_BOUNCED, "5.1.1", 1};
 	snprintf(t->text, sizeof(t->text), "550 5.7.1 Unfortunately...");
 	r->n_samples = 1;
 	r->samples = t->samples;
@@ -151,8 +158,8 @@ report_init(struct test_report *t, uint64_t epoch, uint64_t seq)
 	r->n_checks = 2;
 	r->checks = t->checks;
 	t->checks[0] = (struct wire_check){"ptr", CHECK_OK, "", 1700000000};
-	t->checks[1] = (struct wire_check){"dnsbl", CHECK_FAIL,
-	    "listed on zen", 1700000000};
+	t->checks[1] = (struct wire_check){
+	    "dnsbl", CHECK_FAIL, "listed on zen", 1700000000};
 }
 
 /* Adds one report in its own transaction; returns is_dup. */
@@ -181,20 +188,20 @@ count_of(struct store *s, const char *relay, uint64_t *max_seq)
 }
 
 static void
-assert_rows(const struct fixture *f, sqlite3_int64 reports,
-    sqlite3_int64 per_report)
+assert_rows(
+    const struct fixture *f, sqlite3_int64 reports, sqlite3_int64 per_report)
 {
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM reports"), reports);
-	assert_int_equal(raw_int(f, "SELECT count(*) FROM queue_snapshots"),
-	    per_report);
+	assert_int_equal(
+	    raw_int(f, "SELECT count(*) FROM queue_snapshots"), per_report);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM queue_deferred_by"),
 	    2 * per_report);
-	assert_int_equal(raw_int(f, "SELECT count(*) FROM counters"),
-	    3 * per_report);
-	assert_int_equal(raw_int(f, "SELECT count(*) FROM samples"),
-	    per_report);
-	assert_int_equal(raw_int(f, "SELECT count(*) FROM checks"),
-	    2 * per_report);
+	assert_int_equal(
+	    raw_int(f, "SELECT count(*) FROM counters"), 3 * per_report);
+	assert_int_equal(
+	    raw_int(f, "SELECT count(*) FROM samples"), per_report);
+	assert_int_equal(
+	    raw_int(f, "SELECT count(*) FROM checks"), 2 * per_report);
 }
 
 static void
@@ -206,16 +213,15 @@ test_open_creates_schema(void **state)
 	assert_int_equal(raw_int(f, "SELECT version FROM schema_version"),
 	    STORE_SCHEMA_VERSION);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM schema_version"), 1);
-	assert_int_equal(raw_int(f,
-			     "SELECT count(*) FROM sqlite_master WHERE type = "
-			     "'table' AND name IN ('relays', 'reports', "
-			     "'queue_snapshots', 'queue_deferred_by', "
-			     "'counters', 'samples', 'checks')"),
+	assert_int_equal(
+	    raw_int(f, "SELECT count(*) FROM sqlite_master WHERE type = "
+	               "'table' AND name IN ('relays', 'reports', "
+	               "'queue_snapshots', 'queue_deferred_by', "
+	               "'counters', 'samples', 'checks')"),
 	    7);
 	/* WAL is persistent in the file header */
-	assert_int_equal(raw_int(f,
-			     "SELECT journal_mode = 'wal' FROM "
-			     "pragma_journal_mode"),
+	assert_int_equal(raw_int(f, "SELECT journal_mode = 'wal' FROM "
+	                            "pragma_journal_mode"),
 	    1);
 	store_close(open_ok(f)); /* reopening an up-to-date file */
 	store_close(NULL);
@@ -274,16 +280,16 @@ test_sync_relays(void **state)
 	assert_int_equal(store_sync_relays(s, changed, 2), 0);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays"), 3);
 	assert_int_equal(raw_int(f, "SELECT retired FROM relays WHERE name = "
-				    "'relay1'"),
+	                            "'relay1'"),
 	    1);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays WHERE name = "
-				    "'relay2' AND ip = '198.51.100.2' AND "
-				    "hosting = 'hoster-b' AND agent_key = "
-				    "'bmV3a2V5' AND retired = 0"),
+	                            "'relay2' AND ip = '198.51.100.2' AND "
+	                            "hosting = 'hoster-b' AND agent_key = "
+	                            "'bmV3a2V5' AND retired = 0"),
 	    1);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM relays WHERE name = "
-				    "'relay3' AND hosting = '' AND "
-				    "added_at > 0"),
+	                            "'relay3' AND hosting = '' AND "
+	                            "added_at > 0"),
 	    1);
 	assert_int_equal(count_of(s, "relay1", NULL), 1); /* history stays */
 	/* back in the config: not retired any more */
@@ -304,8 +310,8 @@ test_add_report_and_dup(void **state)
 	assert_false(add_one(s, "relay1", &t.r, 100));
 	assert_rows(f, 1, 1);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM samples WHERE text "
-				    "= '550 5.7.1 Unfortunately...' AND "
-				    "first_seen = 1700000001 AND class = 2"),
+	                            "= '550 5.7.1 Unfortunately...' AND "
+	                            "first_seen = 1700000001 AND class = 2"),
 	    1);
 	assert_true(add_one(s, "relay1", &t.r, 200)); /* same relay/epoch/seq */
 	assert_rows(f, 1, 1);
@@ -497,10 +503,39 @@ test_reopen_keeps_data(void **state)
 	assert_rows(f, 1, 1);
 }
 
+/* The child commits, says so, and waits to be killed before closing. */
+static pid_t
+commit_in_child(const struct fixture *f, const struct wire_report *r, int *fd)
+{
+	struct store *s;
+	const char *errstr;
+	bool is_dup = true;
+	int p[2];
+	pid_t pid;
+
+	assert_int_equal(pipe(p), 0);
+	if ((pid = fork()) == 0) {
+		close(p[0]);
+		if (store_open(&s, f->path, &errstr) == -1 ||
+		    store_begin(s) == -1 ||
+		    store_add_report(s, "relay2", r, 5, &is_dup) == -1 ||
+		    store_commit(s) == -1 || is_dup)
+			_exit(1);
+		if (write(p[1], "c", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	assert_true(pid > 0);
+	close(p[1]);
+	*fd = p[0];
+	return (pid);
+}
+
 /*
- * The child commits and is killed before store_close(): the commit must
- * be on disk (WAL, synchronous=FULL).  SIGKILL also keeps valgrind from
- * reporting the open connection as a leak.
+ * A commit survives SIGKILL before store_close() (WAL, synchronous=FULL).
+ * The parent sends the signal, so valgrind in the child cannot report the
+ * open connection as a leak.
  */
 static void
 test_commit_survives_kill(void **state)
@@ -508,23 +543,16 @@ test_commit_survives_kill(void **state)
 	struct fixture *f = *state;
 	struct test_report t;
 	struct store *s;
-	const char *errstr;
-	bool is_dup = true;
+	char c = 0;
 	pid_t pid;
-	int status;
+	int fd, status;
 
 	store_close(open_synced(f));
 	report_init(&t, 123, 1);
-	if ((pid = fork()) == 0) {
-		if (store_open(&s, f->path, &errstr) == -1 ||
-		    store_begin(s) == -1 ||
-		    store_add_report(s, "relay2", &t.r, 5, &is_dup) == -1 ||
-		    store_commit(s) == -1 || is_dup)
-			_exit(1);
-		raise(SIGKILL);
-		_exit(2);
-	}
-	assert_true(pid > 0);
+	pid = commit_in_child(f, &t.r, &fd);
+	assert_int_equal(read(fd, &c, 1), 1); /* EOF if the child failed */
+	close(fd);
+	assert_int_equal(kill(pid, SIGKILL), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status));
 	assert_int_equal(WTERMSIG(status), SIGKILL);
@@ -538,28 +566,27 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_open_creates_schema, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup,
-		teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_open_creates_schema, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_newer_schema_refused, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_open_errors, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sync_relays, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_add_report_and_dup, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_unknown_relay_fails, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_rollback_discards, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_relay_status, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_status_ties_and_no_queue,
-		setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_epoch_top_bit, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_reopen_keeps_data, setup,
-		teardown),
-	    cmocka_unit_test_setup_teardown(test_commit_survives_kill, setup,
-		teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_add_report_and_dup, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_unknown_relay_fails, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_rollback_discards, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_relay_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_status_ties_and_no_queue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_epoch_top_bit, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_reopen_keeps_data, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_commit_survives_kill, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
