@@ -3,10 +3,11 @@
  * Noise_IK_25519_ChaChaPoly_SHA256 (Noise revision 34) on libsodium.  The
  * SymmetricState (ck, h, k, n) and the HandshakeState live together in
  * struct noise_hs; the CipherState after Split() is struct noise_cipher.
- * Invariants: hs->step counts processed messages and only grows; a failed
- * read or write wipes hs and leaves step at -1, so a half-mixed transcript
- * can never be reused.  Secrets on the stack are wiped before returning.
- * No allocation, no I/O, no globals: any thread may call any function.
+ * Invariants: hs->step counts processed messages and never goes back to a
+ * usable value; a failed read or write wipes hs and leaves step at -1, so a
+ * half-mixed transcript can never be reused.  Secrets on the stack are wiped
+ * before returning. No allocation, no I/O, no globals: any thread may call any
+ * function.
  */
 #include "noise.h"
 
@@ -16,19 +17,21 @@
 
 #include <sodium.h>
 
-#define NOISE_PROTOCOL	 "Noise_IK_25519_ChaChaPoly_SHA256"
-#define NOISE_NONCE_LEN	 crypto_aead_chacha20poly1305_ietf_NPUBBYTES
-#define NOISE_MAX_MSG	 NOISE_MAX_PAYLOAD
-#define NOISE_HS_FAILED	 (-1)
+#define NOISE_PROTOCOL  "Noise_IK_25519_ChaChaPoly_SHA256"
+#define NOISE_NONCE_LEN crypto_aead_chacha20poly1305_ietf_NPUBBYTES
+#define NOISE_MAX_MSG   NOISE_MAX_PAYLOAD
+#define NOISE_HS_FAILED (-1)
+#define NOISE_ENC_S_LEN (NOISE_KEY_LEN + NOISE_TAG_LEN) /* s in message 1 */
 
 /* The name fits HASHLEN exactly, so h starts as the name, unhashed. */
 _Static_assert(sizeof(NOISE_PROTOCOL) - 1 == NOISE_HASH_LEN,
     "protocol name must be HASHLEN bytes");
-_Static_assert(NOISE_KEY_LEN == crypto_scalarmult_BYTES &&
-	NOISE_KEY_LEN == crypto_aead_chacha20poly1305_ietf_KEYBYTES &&
-	NOISE_TAG_LEN == crypto_aead_chacha20poly1305_ietf_ABYTES &&
-	NOISE_HASH_LEN == crypto_hash_sha256_BYTES &&
-	NOISE_HASH_LEN == crypto_auth_hmacsha256_KEYBYTES,
+_Static_assert(
+    NOISE_KEY_LEN == crypto_scalarmult_BYTES &&
+        NOISE_KEY_LEN == crypto_aead_chacha20poly1305_ietf_KEYBYTES &&
+        NOISE_TAG_LEN == crypto_aead_chacha20poly1305_ietf_ABYTES &&
+        NOISE_HASH_LEN == crypto_hash_sha256_BYTES &&
+        NOISE_HASH_LEN == crypto_auth_hmacsha256_KEYBYTES,
     "sizes must match libsodium");
 
 /* sodium_init() is idempotent; failing means no usable RNG. */
@@ -55,8 +58,8 @@ noise_seal(const uint8_t k[NOISE_KEY_LEN], uint64_t nonce, const uint8_t *ad,
 	uint8_t nb[NOISE_NONCE_LEN];
 
 	noise_nonce(nb, nonce);
-	(void)crypto_aead_chacha20poly1305_ietf_encrypt(ct, NULL, pt, ptlen,
-	    ad, adlen, NULL, nb, k);
+	(void)crypto_aead_chacha20poly1305_ietf_encrypt(
+	    ct, NULL, pt, ptlen, ad, adlen, NULL, nb, k);
 }
 
 int
@@ -68,8 +71,8 @@ noise_open(const uint8_t k[NOISE_KEY_LEN], uint64_t nonce, const uint8_t *ad,
 	if (ctlen < NOISE_TAG_LEN)
 		return (-1);
 	noise_nonce(nb, nonce);
-	if (crypto_aead_chacha20poly1305_ietf_decrypt(pt, NULL, NULL, ct,
-		ctlen, ad, adlen, nb, k) != 0)
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(
+	        pt, NULL, NULL, ct, ctlen, ad, adlen, nb, k) != 0)
 		return (-1);
 	return (0);
 }
@@ -131,9 +134,8 @@ noise_dh(uint8_t out[NOISE_KEY_LEN], const uint8_t priv[NOISE_KEY_LEN],
 
 /* HKDF with two outputs; out1 may alias ck. */
 static void
-noise_hkdf(const uint8_t ck[NOISE_HASH_LEN], const uint8_t *ikm,
-    size_t ikmlen, uint8_t out1[NOISE_HASH_LEN],
-    uint8_t out2[NOISE_HASH_LEN])
+noise_hkdf(const uint8_t ck[NOISE_HASH_LEN], const uint8_t *ikm, size_t ikmlen,
+    uint8_t out1[NOISE_HASH_LEN], uint8_t out2[NOISE_HASH_LEN])
 {
 	static const uint8_t one = 0x01;
 	uint8_t temp[NOISE_HASH_LEN], buf[NOISE_HASH_LEN + 1];
@@ -177,8 +179,8 @@ noise_mix_dh(struct noise_hs *hs, const uint8_t priv[NOISE_KEY_LEN],
 
 /* EncryptAndHash: out gets len (+ NOISE_TAG_LEN once a key is set). */
 static void
-noise_encrypt_hash(struct noise_hs *hs, const uint8_t *pt, size_t len,
-    uint8_t *out)
+noise_encrypt_hash(
+    struct noise_hs *hs, const uint8_t *pt, size_t len, uint8_t *out)
 {
 	if (hs->has_k) {
 		noise_seal(hs->k, hs->n++, hs->h, sizeof(hs->h), pt, len, out);
@@ -190,12 +192,12 @@ noise_encrypt_hash(struct noise_hs *hs, const uint8_t *pt, size_t len,
 
 /* DecryptAndHash: the ciphertext is hashed only after it authenticated. */
 static int
-noise_decrypt_hash(struct noise_hs *hs, const uint8_t *ct, size_t len,
-    uint8_t *out)
+noise_decrypt_hash(
+    struct noise_hs *hs, const uint8_t *ct, size_t len, uint8_t *out)
 {
 	if (hs->has_k) {
-		if (noise_open(hs->k, hs->n, hs->h, sizeof(hs->h), ct, len,
-			out) == -1)
+		if (noise_open(
+		        hs->k, hs->n, hs->h, sizeof(hs->h), ct, len, out) == -1)
 			return (-1);
 		hs->n++;
 	} else if (len > 0)
@@ -289,8 +291,8 @@ noise_hs_write1(struct noise_hs *hs, const uint8_t *payload, size_t plen,
 	noise_encrypt_hash(hs, hs->s_pub, NOISE_KEY_LEN, out + NOISE_KEY_LEN);
 	if (noise_mix_dh(hs, hs->s_priv, hs->rs) == -1)
 		return (noise_hs_fail(hs));
-	noise_encrypt_hash(hs, payload, plen,
-	    out + 2 * NOISE_KEY_LEN + NOISE_TAG_LEN);
+	out += NOISE_KEY_LEN + NOISE_ENC_S_LEN;
+	noise_encrypt_hash(hs, payload, plen, out);
 	hs->step = 1;
 	*outlen = plen + NOISE_MSG1_OVERHEAD;
 	return (0);
@@ -300,23 +302,23 @@ int
 noise_hs_read1(struct noise_hs *hs, const uint8_t *msg, size_t len,
     uint8_t *payload, size_t *plen)
 {
-	const uint8_t *p;
+	const uint8_t *s, *p;
 
 	if (!noise_hs_ready(hs, NOISE_RESPONDER, 0) ||
 	    len < NOISE_MSG1_OVERHEAD || len > NOISE_MAX_MSG)
 		return (-1);
+	s = msg + NOISE_KEY_LEN;
+	p = s + NOISE_ENC_S_LEN;
 	noise_hs_read_e(hs, msg);
-	p = msg + NOISE_KEY_LEN;
 	if (noise_mix_dh(hs, hs->s_priv, hs->re) == -1 ||
-	    noise_decrypt_hash(hs, p, NOISE_KEY_LEN + NOISE_TAG_LEN,
-		hs->rs) == -1)
+	    noise_decrypt_hash(hs, s, NOISE_ENC_S_LEN, hs->rs) == -1)
 		return (noise_hs_fail(hs));
-	p += NOISE_KEY_LEN + NOISE_TAG_LEN;
+	len -= NOISE_KEY_LEN + NOISE_ENC_S_LEN;
 	if (noise_mix_dh(hs, hs->s_priv, hs->rs) == -1 ||
-	    noise_decrypt_hash(hs, p, len - (size_t)(p - msg), payload) == -1)
+	    noise_decrypt_hash(hs, p, len, payload) == -1)
 		return (noise_hs_fail(hs));
 	hs->step = 1;
-	*plen = len - NOISE_MSG1_OVERHEAD;
+	*plen = len - NOISE_TAG_LEN;
 	return (0);
 }
 
@@ -348,8 +350,8 @@ noise_hs_read2(struct noise_hs *hs, const uint8_t *msg, size_t len,
 	noise_hs_read_e(hs, msg);
 	if (noise_mix_dh(hs, hs->e_priv, hs->re) == -1 ||
 	    noise_mix_dh(hs, hs->s_priv, hs->re) == -1 ||
-	    noise_decrypt_hash(hs, msg + NOISE_KEY_LEN, len - NOISE_KEY_LEN,
-		payload) == -1)
+	    noise_decrypt_hash(
+	        hs, msg + NOISE_KEY_LEN, len - NOISE_KEY_LEN, payload) == -1)
 		return (noise_hs_fail(hs));
 	hs->step = 2;
 	*plen = len - NOISE_MSG2_OVERHEAD;
@@ -357,8 +359,8 @@ noise_hs_read2(struct noise_hs *hs, const uint8_t *msg, size_t len,
 }
 
 int
-noise_hs_split(struct noise_hs *hs, struct noise_cipher *send,
-    struct noise_cipher *recv)
+noise_hs_split(
+    struct noise_hs *hs, struct noise_cipher *send, struct noise_cipher *recv)
 {
 	uint8_t k1[NOISE_KEY_LEN], k2[NOISE_KEY_LEN];
 	bool is_init = hs->role == NOISE_INITIATOR;

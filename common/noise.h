@@ -22,9 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NOISE_KEY_LEN	  32 /* X25519 keys, symmetric keys, hashes */
-#define NOISE_TAG_LEN	  16 /* ChaCha20-Poly1305 tag */
-#define NOISE_HASH_LEN	  32
+#define NOISE_KEY_LEN     32 /* X25519 keys, symmetric keys, hashes */
+#define NOISE_TAG_LEN     16 /* ChaCha20-Poly1305 tag */
+#define NOISE_HASH_LEN    32
 #define NOISE_MAX_PAYLOAD 65535 /* Noise message limit: payload + overhead */
 
 /* Overhead of the two handshake messages on top of their payload. */
@@ -53,7 +53,7 @@ struct noise_hs {
 	uint8_t e_priv[NOISE_KEY_LEN], e_pub[NOISE_KEY_LEN];
 	uint8_t rs[NOISE_KEY_LEN]; /* remote static */
 	uint8_t re[NOISE_KEY_LEN]; /* remote ephemeral */
-	bool has_e; /* ephemeral preset (test vectors) */
+	bool has_e;                /* ephemeral preset (test vectors) */
 };
 
 /*
@@ -78,8 +78,8 @@ void noise_hs_init(struct noise_hs *hs, enum noise_role role,
  * Test hook: use this ephemeral private key instead of a random one.  Call
  * after noise_hs_init() and before this side writes its message.
  */
-void noise_hs_set_ephemeral(struct noise_hs *hs,
-    const uint8_t e_priv[NOISE_KEY_LEN]);
+void noise_hs_set_ephemeral(
+    struct noise_hs *hs, const uint8_t e_priv[NOISE_KEY_LEN]);
 
 /*
  * Initiator: writes message 1 (-> e, es, s, ss) carrying payload into out,
@@ -113,8 +113,8 @@ int noise_hs_read2(struct noise_hs *hs, const uint8_t *msg, size_t len,
  * direction, recv for the peer's (Split(): initiator sends with the first).
  * Both nonces start at 0.  Returns 0, or -1 before the handshake is done.
  */
-int noise_hs_split(struct noise_hs *hs, struct noise_cipher *send,
-    struct noise_cipher *recv);
+int noise_hs_split(
+    struct noise_hs *hs, struct noise_cipher *send, struct noise_cipher *recv);
 
 /* The handshake hash, for channel binding.  Valid after message 2. */
 const uint8_t *noise_hs_hash(const struct noise_hs *hs);
