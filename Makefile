@@ -43,7 +43,7 @@ GEN_HDRS := $(BUILD)/gen/fleet.pb-c.h
 
 COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
-	common/wire.c
+	common/wire.c common/wire_check.c
 AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c

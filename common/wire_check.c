@@ -1,0 +1,310 @@
+/* SPDX-License-Identifier: ISC */
+/* Field rules of the wire structs (see wire_check.h).  No state. */
+#include "wire_check.h"
+
+#include <string.h>
+
+/* ---- character classes and string checks ---------------------------- */
+
+static bool
+wire_span_word(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
+			return (false);
+	}
+	return (true);
+}
+
+static bool
+wire_span_text(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
+			return (false);
+	}
+	return (true);
+}
+
+bool
+wire_provider_ok(const char *s)
+{
+	size_t n = strnlen(s, WIRE_PROVIDER_MAX + 1);
+
+	return (n > 0 && n <= WIRE_PROVIDER_MAX &&
+	        strspn(s, WIRE_PROVIDER_CHARS) == n);
+}
+
+bool
+wire_dsn_ok(const char *s)
+{
+	size_t n = strnlen(s, WIRE_DSN_MAX + 1);
+
+	return (n <= WIRE_DSN_MAX && strspn(s, WIRE_DSN_CHARS) == n);
+}
+
+bool
+wire_text_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	return (n <= max && wire_span_text(s, n));
+}
+
+/*
+ * Checks that s holds at most max bytes before its NUL (s may be a fixed
+ * array of max + 1 bytes that a caller forgot to terminate) and that they
+ * belong to cs.  Sets *errstr to elen or ecs.
+ */
+int
+wire_check_str(const char *s, size_t max, enum wire_charset cs,
+    const char *elen, const char *ecs, const char **errstr)
+{
+	size_t n = strnlen(s, max + 1);
+	bool is_ok = false;
+
+	if (n > max ||
+	    (n == 0 && (cs == WIRE_CS_PROVIDER || cs == WIRE_CS_NAME))) {
+		*errstr = elen;
+		return (-1);
+	}
+	switch (cs) {
+	case WIRE_CS_PROVIDER:
+		is_ok = strspn(s, WIRE_PROVIDER_CHARS) == n;
+		break;
+	case WIRE_CS_DSN:
+		is_ok = strspn(s, WIRE_DSN_CHARS) == n;
+		break;
+	case WIRE_CS_NAME:
+	case WIRE_CS_WORD:
+		is_ok = wire_span_word(s, n);
+		break;
+	case WIRE_CS_TEXT:
+		is_ok = wire_span_text(s, n);
+		break;
+	}
+	if (!is_ok) {
+		*errstr = ecs;
+		return (-1);
+	}
+	return (0);
+}
+
+/* Our enums need a real value: 1..last.  v comes from a peer or a caller. */
+bool
+wire_enum_ok(int v, int last)
+{
+	return (v >= 1 && v <= last);
+}
+
+/* ---- validators shared by encoders and decoders ---------------------- */
+
+static int
+wire_validate_queue_count(const struct wire_queue_count *c, const char **errstr)
+{
+	if (wire_check_str(c->provider, WIRE_PROVIDER_MAX, WIRE_CS_PROVIDER,
+	        "queue_count.provider length", "queue_count.provider charset",
+	        errstr) == -1)
+		return (-1);
+	if (!wire_enum_ok((int)c->cls, CLASS_LAST)) {
+		*errstr = "queue_count.class";
+		return (-1);
+	}
+	return (0);
+}
+
+static int
+wire_validate_queue(const struct wire_queue *q, const char **errstr)
+{
+	if (q->n_by > WIRE_QUEUE_BY_MAX || (q->n_by > 0 && q->by == NULL)) {
+		*errstr = "queue.deferred_by count";
+		return (-1);
+	}
+	for (size_t i = 0; i < q->n_by; i++) {
+		if (wire_validate_queue_count(&q->by[i], errstr) == -1)
+			return (-1);
+	}
+	return (wire_check_str(q->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
+	    "queue.error length", "queue.error charset", errstr));
+}
+
+static int
+wire_validate_counter(const struct wire_counter *c, const char **errstr)
+{
+	if (wire_check_str(c->provider, WIRE_PROVIDER_MAX, WIRE_CS_PROVIDER,
+	        "counter.provider length", "counter.provider charset",
+	        errstr) == -1)
+		return (-1);
+	if (!wire_enum_ok((int)c->cls, CLASS_LAST)) {
+		*errstr = "counter.class";
+		return (-1);
+	}
+	if (!wire_enum_ok((int)c->status, STATUS_LAST)) {
+		*errstr = "counter.status";
+		return (-1);
+	}
+	return (wire_check_str(c->dsn, WIRE_DSN_MAX, WIRE_CS_DSN,
+	    "counter.dsn length", "counter.dsn charset", errstr));
+}
+
+static int
+wire_validate_sample(const struct wire_sample *s, const char **errstr)
+{
+	if (wire_check_str(s->provider, WIRE_PROVIDER_MAX, WIRE_CS_PROVIDER,
+	        "sample.provider length", "sample.provider charset",
+	        errstr) == -1)
+		return (-1);
+	if (!wire_enum_ok((int)s->cls, CLASS_LAST)) {
+		*errstr = "sample.class";
+		return (-1);
+	}
+	if (!wire_enum_ok((int)s->status, STATUS_LAST)) {
+		*errstr = "sample.status";
+		return (-1);
+	}
+	if (wire_check_str(s->dsn, WIRE_DSN_MAX, WIRE_CS_DSN,
+	        "sample.dsn length", "sample.dsn charset", errstr) == -1)
+		return (-1);
+	if (wire_check_str(s->text != NULL ? s->text : "", WIRE_TEXT_MAX,
+	        WIRE_CS_TEXT, "sample.text length", "sample.text charset",
+	        errstr) == -1)
+		return (-1);
+	return (wire_check_str(s->mx_host, WIRE_HOST_MAX, WIRE_CS_WORD,
+	    "sample.mx_host length", "sample.mx_host charset", errstr));
+}
+
+static int
+wire_validate_check(const struct wire_check *c, const char **errstr)
+{
+	if (wire_check_str(c->name, WIRE_NAME_MAX, WIRE_CS_NAME,
+	        "check.name length", "check.name charset", errstr) == -1)
+		return (-1);
+	if (!wire_enum_ok((int)c->state, CHECK_LAST)) {
+		*errstr = "check.state";
+		return (-1);
+	}
+	return (wire_check_str(c->detail, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
+	    "check.detail length", "check.detail charset", errstr));
+}
+
+static int
+wire_validate_report_items(const struct wire_report *r, const char **errstr)
+{
+	if (r->n_counters > WIRE_COUNTERS_MAX ||
+	    (r->n_counters > 0 && r->counters == NULL)) {
+		*errstr = "report.counters count";
+		return (-1);
+	}
+	if (r->n_samples > WIRE_SAMPLES_MAX ||
+	    (r->n_samples > 0 && r->samples == NULL)) {
+		*errstr = "report.samples count";
+		return (-1);
+	}
+	if (r->n_checks > WIRE_CHECKS_MAX ||
+	    (r->n_checks > 0 && r->checks == NULL)) {
+		*errstr = "report.checks count";
+		return (-1);
+	}
+	for (size_t i = 0; i < r->n_counters; i++) {
+		if (wire_validate_counter(&r->counters[i], errstr) == -1)
+			return (-1);
+	}
+	for (size_t i = 0; i < r->n_samples; i++) {
+		if (wire_validate_sample(&r->samples[i], errstr) == -1)
+			return (-1);
+	}
+	for (size_t i = 0; i < r->n_checks; i++) {
+		if (wire_validate_check(&r->checks[i], errstr) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+int
+wire_validate_report(const struct wire_report *r, const char **errstr)
+{
+	if (r->epoch == 0) {
+		*errstr = "report.epoch";
+		return (-1);
+	}
+	if (r->seq == 0) {
+		*errstr = "report.seq";
+		return (-1);
+	}
+	if (r->interval_start > r->interval_end) {
+		*errstr = "report.interval";
+		return (-1);
+	}
+	if (r->has_queue && wire_validate_queue(&r->queue, errstr) == -1)
+		return (-1);
+	if (wire_validate_report_items(r, errstr) == -1)
+		return (-1);
+	if (wire_check_str(r->agent_version, WIRE_VERSION_MAX, WIRE_CS_WORD,
+	        "report.agent_version length", "report.agent_version charset",
+	        errstr) == -1)
+		return (-1);
+	return (wire_check_str(r->hostname, WIRE_HOST_MAX, WIRE_CS_WORD,
+	    "report.hostname length", "report.hostname charset", errstr));
+}
+
+int
+wire_validate_agent_reply(const struct wire_agent_reply *a, const char **errstr)
+{
+	if (a->n_commands > WIRE_COMMANDS_MAX) {
+		*errstr = "agent_reply.commands count";
+		return (-1);
+	}
+	for (size_t i = 0; i < a->n_commands; i++) {
+		if (!wire_enum_ok(
+		        (int)a->commands[i].type, WIRE_CMD_RUN_CHECKS)) {
+			*errstr = "command.type";
+			return (-1);
+		}
+	}
+	return (wire_check_str(a->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
+	    "agent_reply.error length", "agent_reply.error charset", errstr));
+}
+
+int
+wire_validate_ctl_request(const struct wire_ctl_request *q, const char **errstr)
+{
+	if (!wire_enum_ok((int)q->op, WIRE_CTL_STATUS)) {
+		*errstr = "ctl_request.op";
+		return (-1);
+	}
+	return (wire_check_str(q->relay, WIRE_NAME_MAX, WIRE_CS_WORD,
+	    "ctl_request.relay length", "ctl_request.relay charset", errstr));
+}
+
+static int
+wire_validate_relay(const struct wire_relay_status *s, const char **errstr)
+{
+	if (wire_check_str(s->name, WIRE_NAME_MAX, WIRE_CS_NAME,
+	        "relay.name length", "relay.name charset", errstr) == -1)
+		return (-1);
+	if (wire_check_str(s->ip, WIRE_IP_MAX, WIRE_CS_WORD, "relay.ip length",
+	        "relay.ip charset", errstr) == -1)
+		return (-1);
+	if (wire_check_str(s->hosting, WIRE_NAME_MAX, WIRE_CS_WORD,
+	        "relay.hosting length", "relay.hosting charset", errstr) == -1)
+		return (-1);
+	if (s->has_queue && wire_validate_queue(&s->queue, errstr) == -1)
+		return (-1);
+	return (0);
+}
+
+int
+wire_validate_ctl_reply(const struct wire_ctl_reply *c, const char **errstr)
+{
+	if (c->n_relays > WIRE_RELAYS_MAX ||
+	    (c->n_relays > 0 && c->relays == NULL)) {
+		*errstr = "ctl_reply.relays count";
+		return (-1);
+	}
+	for (size_t i = 0; i < c->n_relays; i++) {
+		if (wire_validate_relay(&c->relays[i], errstr) == -1)
+			return (-1);
+	}
+	return (wire_check_str(c->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
+	    "ctl_reply.error length", "ctl_reply.error charset", errstr));
+}
