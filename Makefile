@@ -64,7 +64,7 @@ UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 FUZZERS := channel wire
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
-.PHONY: all check unit integration fuzz-replay sanitize fuzz demo bench \
+.PHONY: all check unit integration fuzz-replay sanitize valgrind fuzz demo bench \
 	install clean format format-check lint bootstrap
 
 all: $(PROGS)
@@ -155,6 +155,13 @@ check: bootstrap
 
 sanitize: bootstrap
 	$(Q)$(MAKE) --no-print-directory BUILD=build/san SANITIZE=1 all unit integration
+
+# The integration tests with every daemon under valgrind (slow: not in check).
+valgrind: bootstrap all
+	$(Q)FLEET_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full \
+	    --errors-for-leak-kinds=definite" \
+	    FLEET_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q \
+	    -p no:cacheprovider tests/integration
 
 demo: bootstrap all
 	$(Q)./scripts/demo

@@ -102,7 +102,7 @@ report_cut(struct report_loop *l)
 		    errstr);
 		return;
 	}
-	if (spool_put(l->spool, r.seq, buf, len) == -1)
+	if (spool_put(l->spool, r.seq, buf, len, NULL) == -1)
 		log_warn("spool: cannot write report seq=%" PRIu64, r.seq);
 	else
 		l->interval_start = r.interval_end;

@@ -21,14 +21,15 @@
 
 #include "util.h"
 
-#define SPOOL_STATE_MAX 256
+#define SPOOL_STATE_MAX 512
 
 struct spool {
 	char dir[PATH_MAX];
 	size_t max;
 	uint64_t epoch;
 	uint64_t last_seq; /* highest seq ever spooled */
-	uint64_t first;	   /* oldest pending seq; > last_seq if none */
+	uint64_t first;    /* oldest pending seq; > last_seq if none */
+	char cursor[SPOOL_CURSOR_MAX + 1];
 };
 
 static void
@@ -38,15 +39,29 @@ spool_path(const struct spool *s, uint64_t seq, char *path, size_t len)
 }
 
 static int
-spool_write_state(const struct spool *s)
+spool_write_state(const struct spool *s, uint64_t last_seq, const char *cursor)
 {
 	char path[PATH_MAX + 16], buf[SPOOL_STATE_MAX];
 	int n;
 
 	snprintf(path, sizeof(path), "%s/state", s->dir);
-	n = snprintf(buf, sizeof(buf), "epoch=%016" PRIx64 "\nlast_seq=%" PRIu64
-	    "\n", s->epoch, s->last_seq);
+	n = snprintf(buf, sizeof(buf),
+	    "epoch=%016" PRIx64 "\nlast_seq=%" PRIu64 "\ncursor=%s\n", s->epoch,
+	    last_seq, cursor);
 	return (util_write_file_atomic(path, buf, (size_t)n, 0600));
+}
+
+static bool
+spool_cursor_ok(const char *c)
+{
+	size_t n = strlen(c);
+
+	if (n > SPOOL_CURSOR_MAX)
+		return (false);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)c[i] < 0x20 || c[i] == 0x7f)
+			return (false);
+	return (true);
 }
 
 /* Returns 1 if the state was read, 0 if there is none, -1 if bad. */
@@ -67,8 +82,16 @@ spool_read_state(struct spool *s)
 	    s->epoch == 0)
 		goto bad;
 	s->last_seq = strtoull(end + 10, &end, 10);
-	if (strcmp(end, "\n") != 0)
+	if (strncmp(end, "\ncursor=", 8) != 0)
 		goto bad;
+	end += 8;
+	if ((len = strcspn(end, "\n")) > SPOOL_CURSOR_MAX ||
+	    strcmp(end + len, "\n") != 0)
+		goto bad;
+	end[len] = '\0';
+	if (!spool_cursor_ok(end))
+		goto bad;
+	memcpy(s->cursor, end, len + 1);
 	free(buf);
 	return (1);
 bad:
@@ -76,47 +99,62 @@ bad:
 	return (-1);
 }
 
-/* Finds the pending range; returns -1 (errno) if the directory is odd. */
+/* Parses "report-<20 digits>"; returns 0 if name is not one. */
+static uint64_t
+spool_file_seq(const char *name)
+{
+	uint64_t seq;
+	char *end;
+
+	if (strncmp(name, "report-", 7) != 0 || strlen(name) != 27 ||
+	    strspn(name + 7, "0123456789") != 20)
+		return (0);
+	seq = strtoull(name + 7, &end, 10);
+	return (*end == '\0' ? seq : 0);
+}
+
+/*
+ * Finds the pending range.  Files past last_seq were never committed (a
+ * crash before the state write): they are removed.  With has_state false
+ * every file counts as orphan and *has_files tells the caller.  Returns
+ * -1 (errno) if the directory is unreadable or has a hole.
+ */
 static int
-spool_scan(struct spool *s, bool *has_files)
+spool_scan(struct spool *s, bool has_state, bool *has_files)
 {
 	uint64_t lo = UINT64_MAX, hi = 0, n = 0, seq;
+	char path[PATH_MAX + 32];
 	struct dirent *de;
-	char *end;
 	DIR *d;
 
+	*has_files = false;
 	if ((d = opendir(s->dir)) == NULL)
 		return (-1);
 	while ((de = readdir(d)) != NULL) {
-		if (strncmp(de->d_name, "report-", 7) != 0 ||
-		    strlen(de->d_name) != 27)
+		if ((seq = spool_file_seq(de->d_name)) == 0)
 			continue;
-		seq = strtoull(de->d_name + 7, &end, 10);
-		if (*end != '\0' || seq == 0)
+		*has_files = true;
+		if (has_state && seq > s->last_seq) {
+			spool_path(s, seq, path, sizeof(path));
+			(void)unlink(path);
 			continue;
+		}
 		lo = seq < lo ? seq : lo;
 		hi = seq > hi ? seq : hi;
 		n++;
 	}
 	closedir(d);
-	*has_files = n > 0;
-	if (n == 0) {
-		s->first = s->last_seq + 1;
-		return (0);
-	}
-	if (hi - lo + 1 != n) { /* a hole: someone removed files by hand */
-		errno = EBADMSG;
+	s->first = n == 0 ? s->last_seq + 1 : lo;
+	if (has_state && n != 0 && (hi - lo + 1 != n || hi != s->last_seq)) {
+		errno = EBADMSG; /* a hole: someone removed files by hand */
 		return (-1);
 	}
-	s->first = lo;
-	if (hi > s->last_seq)
-		s->last_seq = hi; /* crashed between report and state write */
 	return (0);
 }
 
 int
-spool_open(struct spool **sp, const char *dir, size_t max, char *err,
-    size_t errlen)
+spool_open(
+    struct spool **sp, const char *dir, size_t max, char *err, size_t errlen)
 {
 	struct spool *s = xcalloc(1, sizeof(*s));
 	bool has_files;
@@ -133,10 +171,10 @@ spool_open(struct spool **sp, const char *dir, size_t max, char *err,
 		    dir, strerror(errno));
 		goto fail;
 	}
-	if (spool_scan(s, &has_files) == -1) {
-		snprintf(err, errlen, "%s: %s", dir, errno == EBADMSG
-			? "spooled reports are not contiguous"
-			: strerror(errno));
+	if (spool_scan(s, rv == 1, &has_files) == -1) {
+		snprintf(err, errlen, "%s: %s", dir,
+		    errno == EBADMSG ? "spooled reports are not contiguous"
+		                     : strerror(errno));
 		goto fail;
 	}
 	if (rv == 0 && has_files) {
@@ -146,9 +184,9 @@ spool_open(struct spool **sp, const char *dir, size_t max, char *err,
 	if (rv == 0) {
 		while (s->epoch == 0)
 			randombytes_buf(&s->epoch, sizeof(s->epoch));
-		if (spool_write_state(s) == -1) {
-			snprintf(err, errlen, "%s/state: %s", dir,
-			    strerror(errno));
+		if (spool_write_state(s, 0, "") == -1) {
+			snprintf(
+			    err, errlen, "%s/state: %s", dir, strerror(errno));
 			goto fail;
 		}
 	}
@@ -171,6 +209,12 @@ spool_epoch(const struct spool *s)
 	return (s->epoch);
 }
 
+const char *
+spool_cursor(const struct spool *s)
+{
+	return (s->cursor);
+}
+
 uint64_t
 spool_next_seq(const struct spool *s)
 {
@@ -190,19 +234,29 @@ spool_full(const struct spool *s)
 }
 
 int
-spool_put(struct spool *s, uint64_t seq, const uint8_t *buf, size_t len)
+spool_put(struct spool *s, uint64_t seq, const uint8_t *buf, size_t len,
+    const char *cursor)
 {
 	char path[PATH_MAX + 32];
 
-	if (seq != s->last_seq + 1 || len > SPOOL_REPORT_MAX) {
+	if (cursor == NULL)
+		cursor = s->cursor;
+	if (seq != s->last_seq + 1 || len > SPOOL_REPORT_MAX ||
+	    !spool_cursor_ok(cursor)) {
 		errno = EINVAL;
 		return (-1);
 	}
 	spool_path(s, seq, path, sizeof(path));
 	if (util_write_file_atomic(path, buf, len, 0600) == -1)
 		return (-1);
+	if (spool_write_state(s, seq, cursor) == -1) {
+		(void)unlink(path);
+		return (-1);
+	}
 	s->last_seq = seq; /* first == seq already if the spool was empty */
-	return (spool_write_state(s));
+	if (cursor != s->cursor)
+		util_strlcpy(s->cursor, cursor, sizeof(s->cursor));
+	return (0);
 }
 
 int

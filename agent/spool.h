@@ -8,9 +8,14 @@
  * epoch, seq), so a resend after a lost Ack is not counted twice and a
  * wiped state directory starts a new epoch instead of colliding.
  *
- * Layout of dir: `state` ("epoch=<16 hex>\nlast_seq=<n>\n") and one file
- * `report-<20 digits seq>` per unacknowledged Report, holding its encoded
- * protobuf.  Used by the agent's worker thread only.
+ * Layout of dir: `state` ("epoch=<16 hex>\nlast_seq=<n>\ncursor=<text>\n")
+ * and one file `report-<20 digits seq>` per unacknowledged Report, holding
+ * its encoded protobuf.  Writing the state is the commit point of a
+ * Report: it records the seq together with the cursor (the agent's
+ * position in the Postfix log after the lines the Report counts), so a
+ * crash before it leaves an orphan report file that the next open removes
+ * and the lines are counted again, once.  Used by the agent's worker
+ * thread only.
  */
 #ifndef FLEET_AGENT_SPOOL_H
 #define FLEET_AGENT_SPOOL_H
@@ -20,6 +25,7 @@
 #include <stdint.h>
 
 #define SPOOL_REPORT_MAX (1024 * 1024) /* bytes per spooled report */
+#define SPOOL_CURSOR_MAX 200           /* bytes, printable, no newline */
 
 struct spool;
 
@@ -29,8 +35,8 @@ struct spool;
  * read, or reports without a state file, are errors: the operator must
  * look, not have them silently dropped).
  */
-int spool_open(struct spool **sp, const char *dir, size_t max, char *err,
-    size_t errlen);
+int spool_open(
+    struct spool **sp, const char *dir, size_t max, char *err, size_t errlen);
 
 /* Accepts NULL. */
 void spool_close(struct spool *s);
@@ -40,6 +46,9 @@ uint64_t spool_epoch(const struct spool *s);
 /* The seq the next spool_put() must use. */
 uint64_t spool_next_seq(const struct spool *s);
 
+/* The cursor committed with the last report ("" if none yet). */
+const char *spool_cursor(const struct spool *s);
+
 /* Reports waiting for their Ack. */
 size_t spool_pending(const struct spool *s);
 
@@ -47,10 +56,12 @@ size_t spool_pending(const struct spool *s);
 bool spool_full(const struct spool *s);
 
 /*
- * Writes the encoded report with seq == spool_next_seq() and records seq
- * in the state file.  Returns 0 or -1 with errno set.
+ * Writes the encoded report with seq == spool_next_seq(), then commits
+ * seq and cursor (NULL keeps the current one) in the state file.  Returns
+ * 0 or -1 with errno set (nothing committed then).
  */
-int spool_put(struct spool *s, uint64_t seq, const uint8_t *buf, size_t len);
+int spool_put(struct spool *s, uint64_t seq, const uint8_t *buf, size_t len,
+    const char *cursor);
 
 /*
  * Reads the oldest pending report: *buf is malloc'd (caller frees).
