@@ -17,32 +17,33 @@
 
 #include "util.h"
 
-#define CHAN_PROLOGUE	"relayfleet/1"
-#define CHAN_MAC1_LABEL "mac1----"
-#define CHAN_MAC1_LEN	16
-#define CHAN_SLOT_BITS	20
-#define CHAN_SLOT_MASK	((1u << CHAN_SLOT_BITS) - 1)
-#define CHAN_MAX_PEERS	(1u << (CHAN_SLOT_BITS - 1))
+#define CHAN_PROLOGUE    "relayfleet/1"
+#define CHAN_MAC1_LABEL  "mac1----"
+#define CHAN_MAC1_LEN    16
+#define CHAN_SLOT_BITS   20
+#define CHAN_SLOT_MASK   ((1u << CHAN_SLOT_BITS) - 1)
+#define CHAN_MAX_PEERS   (1u << (CHAN_SLOT_BITS - 1))
 #define CHAN_MAX_COUNTER (UINT64_C(1) << 60)
 
 static const char *const chan_reject_strs[] = {
-	[CHAN_REJ_NONE] = "no error",
-	[CHAN_REJ_VERSION] = "unknown frame type or version",
-	[CHAN_REJ_MALFORMED] = "malformed frame",
-	[CHAN_REJ_MAC1] = "hello not made for this controller key (mac1)",
-	[CHAN_REJ_HANDSHAKE] = "handshake failed",
-	[CHAN_REJ_DENIED] = "key not allowed",
-	[CHAN_REJ_STALE] = "stale hello timestamp (replay)",
-	[CHAN_REJ_SESSION] = "unknown or expired session",
-	[CHAN_REJ_AUTH] = "authentication failed",
-	[CHAN_REJ_REPLAY] = "replayed or too old counter",
-	[CHAN_REJ_UNEXPECTED] = "unexpected frame type",
+    [CHAN_REJ_NONE] = "no error",
+    [CHAN_REJ_VERSION] = "unknown frame type or version",
+    [CHAN_REJ_MALFORMED] = "malformed frame",
+    [CHAN_REJ_MAC1] = "hello not made for this controller key (mac1)",
+    [CHAN_REJ_HANDSHAKE] = "handshake failed",
+    [CHAN_REJ_DENIED] = "key not allowed",
+    [CHAN_REJ_STALE] = "stale hello timestamp (replay)",
+    [CHAN_REJ_SESSION] = "unknown or expired session",
+    [CHAN_REJ_AUTH] = "authentication failed",
+    [CHAN_REJ_REPLAY] = "replayed or too old counter",
+    [CHAN_REJ_UNEXPECTED] = "unexpected frame type",
 };
 
 const char *
 chan_reject_str(enum chan_reject r)
 {
-	if ((unsigned)r >= sizeof(chan_reject_strs) / sizeof(chan_reject_strs[0]))
+	if ((unsigned)r >=
+	    sizeof(chan_reject_strs) / sizeof(chan_reject_strs[0]))
 		return ("unknown reason");
 	return (chan_reject_strs[r]);
 }
@@ -102,8 +103,8 @@ chan_mac1_key(uint8_t key[NOISE_KEY_LEN], const uint8_t pub[NOISE_KEY_LEN])
 	crypto_hash_sha256_state st;
 
 	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, (const uint8_t *)CHAN_MAC1_LABEL,
-	    strlen(CHAN_MAC1_LABEL));
+	crypto_hash_sha256_update(
+	    &st, (const uint8_t *)CHAN_MAC1_LABEL, strlen(CHAN_MAC1_LABEL));
 	crypto_hash_sha256_update(&st, pub, NOISE_KEY_LEN);
 	crypto_hash_sha256_final(&st, key);
 }
@@ -171,12 +172,12 @@ chan_session_open(struct chan_session *s, const uint8_t *frame, size_t len,
 
 	if (counter == 0 || counter >= CHAN_MAX_COUNTER ||
 	    (counter <= s->replay.top &&
-		s->replay.top - counter >= CHAN_REPLAY_WINDOW)) {
+	        s->replay.top - counter >= CHAN_REPLAY_WINDOW)) {
 		*rej = CHAN_REJ_REPLAY;
 		return (-1);
 	}
 	if (noise_open(s->recv_key, counter, frame, hdrlen, frame + hdrlen,
-		len - hdrlen, pt) == -1) {
+	        len - hdrlen, pt) == -1) {
 		*rej = CHAN_REJ_AUTH;
 		return (-1);
 	}
@@ -190,8 +191,8 @@ chan_session_open(struct chan_session *s, const uint8_t *frame, size_t len,
 /* ---- initiator ------------------------------------------------------- */
 
 void
-chan_client_init(struct chan_client *c, const uint8_t *priv,
-    const uint8_t *server_pub)
+chan_client_init(
+    struct chan_client *c, const uint8_t *priv, const uint8_t *server_pub)
 {
 	memset(c, 0, sizeof(*c));
 	memcpy(c->priv, priv, NOISE_KEY_LEN);
@@ -211,8 +212,8 @@ bool
 chan_client_ready(const struct chan_client *c, uint64_t now_ms)
 {
 	return (c->sess.in_use &&
-	    now_ms - c->sess.created_ms < CHAN_REKEY_AFTER_MS &&
-	    c->sess.send_counter + 1 < CHAN_MAX_COUNTER);
+	        now_ms - c->sess.created_ms < CHAN_REKEY_AFTER_MS &&
+	        c->sess.send_counter + 1 < CHAN_MAX_COUNTER);
 }
 
 void
@@ -222,8 +223,8 @@ chan_client_reset(struct chan_client *c)
 }
 
 int
-chan_client_hello(struct chan_client *c, uint64_t now_ns,
-    uint8_t out[CHAN_HELLO_LEN])
+chan_client_hello(
+    struct chan_client *c, uint64_t now_ns, uint8_t out[CHAN_HELLO_LEN])
 {
 	uint8_t ts[8];
 	size_t n;
@@ -279,8 +280,10 @@ chan_client_welcome(struct chan_client *c, const uint8_t *frame, size_t len,
 	}
 	*rej = CHAN_REJ_HANDSHAKE;
 	if (noise_hs_read2(&c->hs, frame + 12, len - 12, none, &plen) == -1 ||
-	    plen != 0 || noise_hs_split(&c->hs, &send, &recv) == -1)
+	    plen != 0 || noise_hs_split(&c->hs, &send, &recv) == -1) {
+		c->hs_pending = false; /* noise wiped it: a new HELLO is due */
 		return (-1);
+	}
 	chan_session_wipe(&c->sess);
 	c->sess.in_use = true;
 	c->sess.local_index = c->hs_index;
@@ -356,6 +359,9 @@ chan_server_init(struct chan_server *s, const uint8_t *priv,
 	s->npeers = n;
 	s->peers = xcalloc(n, sizeof(*s->peers));
 	s->sessions = xcalloc(2 * n, sizeof(*s->sessions));
+	for (size_t i = 0; i < 2 * n; i++) /* random first generations */
+		randombytes_buf(
+		    &s->sessions[i].gen, sizeof(s->sessions[i].gen));
 	for (size_t i = 0; i < n; i++)
 		memcpy(s->peers[i].pub, keys[i], NOISE_KEY_LEN);
 }
@@ -364,15 +370,16 @@ void
 chan_server_fini(struct chan_server *s)
 {
 	if (s->sessions != NULL)
-		sodium_memzero(s->sessions, 2 * s->npeers * sizeof(*s->sessions));
+		sodium_memzero(
+		    s->sessions, 2 * s->npeers * sizeof(*s->sessions));
 	free(s->sessions);
 	free(s->peers);
 	sodium_memzero(s, sizeof(*s));
 }
 
 static bool
-chan_server_find_peer(const struct chan_server *s, const uint8_t *pub,
-    size_t *peer)
+chan_server_find_peer(
+    const struct chan_server *s, const uint8_t *pub, size_t *peer)
 {
 	for (size_t i = 0; i < s->npeers; i++) {
 		if (sodium_memcmp(s->peers[i].pub, pub, NOISE_KEY_LEN) == 0) {
@@ -383,20 +390,27 @@ chan_server_find_peer(const struct chan_server *s, const uint8_t *pub,
 	return (false);
 }
 
-/* Takes the older of the peer's two slots for a new session. */
+/*
+ * Takes the peer's slot that does not hold its newest session.  The index
+ * carries the slot and a generation count of the slot above it, so an
+ * index of a replaced session never matches its successor's (until 4096
+ * reuses of one slot, minutes apart each).
+ */
 static struct chan_session *
 chan_server_new_session(struct chan_server *s, size_t peer, uint64_t now_ms)
 {
-	struct chan_session *a = &s->sessions[2 * peer], *b = a + 1, *ns;
-	uint32_t rnd;
+	struct chan_peer *p = &s->peers[peer];
+	struct chan_session *ns;
+	uint32_t gen;
 	size_t slot;
 
-	ns = !a->in_use || (b->in_use && a->created_ms <= b->created_ms) ? a
-									  : b;
+	p->cur ^= 1;
+	slot = 2 * peer + p->cur;
+	ns = &s->sessions[slot];
+	gen = ns->gen + 1;
 	chan_session_wipe(ns);
-	slot = (size_t)(ns - s->sessions);
-	randombytes_buf(&rnd, sizeof(rnd));
-	ns->local_index = (uint32_t)slot | (rnd & ~CHAN_SLOT_MASK);
+	ns->gen = gen;
+	ns->local_index = (uint32_t)slot | (gen << CHAN_SLOT_BITS);
 	ns->peer = peer;
 	ns->created_ms = now_ms;
 	ns->in_use = true;
@@ -427,8 +441,8 @@ chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
 	noise_hs_init(&hs, NOISE_RESPONDER, s->priv, NULL,
 	    (const uint8_t *)CHAN_PROLOGUE, strlen(CHAN_PROLOGUE));
 	*rej = CHAN_REJ_HANDSHAKE;
-	if (noise_hs_read1(&hs, frame + 8, len - 8 - CHAN_MAC1_LEN, ts,
-		&plen) == -1 ||
+	if (noise_hs_read1(
+	        &hs, frame + 8, len - 8 - CHAN_MAC1_LEN, ts, &plen) == -1 ||
 	    plen != sizeof(ts))
 		goto out;
 	rx->has_key = true;
@@ -504,6 +518,7 @@ chan_server_data(struct chan_server *s, const uint8_t *frame, size_t len,
 	rx->session = ss->local_index;
 	rx->counter = chan_get64(frame + 8);
 	rx->ptlen = len - CHAN_DATA_HDR - NOISE_TAG_LEN;
+	*rej = CHAN_REJ_NONE;
 	return (0);
 }
 
@@ -517,13 +532,13 @@ chan_server_recv(struct chan_server *s, const uint8_t *frame, size_t len,
 	memset(rx, 0, sizeof(*rx));
 	*outlen = 0;
 	*rej = CHAN_REJ_VERSION;
-	if (len < 4 || frame[1] != CHAN_VERSION || frame[2] != 0 ||
-	    frame[3] != 0)
+	if (len < 4 || frame[1] != CHAN_VERSION ||
+	    (frame[0] != CHAN_REJECT && (frame[2] | frame[3]) != 0))
 		goto out;
 	switch (frame[0]) {
 	case CHAN_HELLO:
-		if ((rv = chan_server_hello(s, frame, len, now_ms, rx, out,
-			 rej)) == 0)
+		if ((rv = chan_server_hello(
+		         s, frame, len, now_ms, rx, out, rej)) == 0)
 			*outlen = CHAN_WELCOME_LEN;
 		break;
 	case CHAN_DATA:

@@ -38,35 +38,35 @@
 
 #define CHAN_VERSION 1
 
-#define CHAN_HELLO     1
-#define CHAN_WELCOME   2
-#define CHAN_DATA      3
-#define CHAN_REPLY     4
-#define CHAN_REJECT    5
+#define CHAN_HELLO   1
+#define CHAN_WELCOME 2
+#define CHAN_DATA    3
+#define CHAN_REPLY   4
+#define CHAN_REJECT  5
 
-#define CHAN_HELLO_LEN	    (8 + NOISE_MSG1_OVERHEAD + 8 + 16)
-#define CHAN_WELCOME_LEN    (12 + NOISE_MSG2_OVERHEAD)
-#define CHAN_DATA_HDR	    16
-#define CHAN_REPLY_HDR	    24
-#define CHAN_REJECT_LEN	    4
-#define CHAN_MAX_PAYLOAD    (1024 * 1024 + 1024)
-#define CHAN_MAX_FRAME	    (CHAN_MAX_PAYLOAD + CHAN_REPLY_HDR + NOISE_TAG_LEN)
-#define CHAN_REKEY_AFTER_MS (10 * 60 * 1000)
+#define CHAN_HELLO_LEN       (8 + NOISE_MSG1_OVERHEAD + 8 + 16)
+#define CHAN_WELCOME_LEN     (12 + NOISE_MSG2_OVERHEAD)
+#define CHAN_DATA_HDR        16
+#define CHAN_REPLY_HDR       24
+#define CHAN_REJECT_LEN      4
+#define CHAN_MAX_PAYLOAD     (1024 * 1024 + 1024)
+#define CHAN_MAX_FRAME       (CHAN_MAX_PAYLOAD + CHAN_REPLY_HDR + NOISE_TAG_LEN)
+#define CHAN_REKEY_AFTER_MS  (10 * 60 * 1000)
 #define CHAN_REJECT_AFTER_MS (CHAN_REKEY_AFTER_MS + 60 * 1000)
-#define CHAN_REPLAY_WINDOW  64
+#define CHAN_REPLAY_WINDOW   64
 
 /* Why a frame was refused; the numbers travel in REJECT frames. */
 enum chan_reject {
 	CHAN_REJ_NONE = 0,
-	CHAN_REJ_VERSION = 1,	/* unknown type or version */
-	CHAN_REJ_MALFORMED = 2, /* wrong length */
-	CHAN_REJ_MAC1 = 3,	/* HELLO not made for this responder's key */
-	CHAN_REJ_HANDSHAKE = 4, /* Noise failed */
-	CHAN_REJ_DENIED = 5,	/* static key not on the allowlist */
-	CHAN_REJ_STALE = 6,	/* HELLO timestamp not newer: a replay */
-	CHAN_REJ_SESSION = 7,	/* unknown or expired session: rekey */
-	CHAN_REJ_AUTH = 8,	/* AEAD failed */
-	CHAN_REJ_REPLAY = 9,	/* counter seen or too old */
+	CHAN_REJ_VERSION = 1,     /* unknown type or version */
+	CHAN_REJ_MALFORMED = 2,   /* wrong length */
+	CHAN_REJ_MAC1 = 3,        /* HELLO not made for this responder's key */
+	CHAN_REJ_HANDSHAKE = 4,   /* Noise failed */
+	CHAN_REJ_DENIED = 5,      /* static key not on the allowlist */
+	CHAN_REJ_STALE = 6,       /* HELLO timestamp not newer: a replay */
+	CHAN_REJ_SESSION = 7,     /* unknown or expired session: rekey */
+	CHAN_REJ_AUTH = 8,        /* AEAD failed */
+	CHAN_REJ_REPLAY = 9,      /* counter seen or too old */
 	CHAN_REJ_UNEXPECTED = 10, /* frame of the wrong kind here */
 };
 
@@ -74,7 +74,7 @@ enum chan_reject {
 const char *chan_reject_str(enum chan_reject r);
 
 struct chan_replay {
-	uint64_t top;	 /* highest counter accepted, 0 = none yet */
+	uint64_t top;    /* highest counter accepted, 0 = none yet */
 	uint64_t bitmap; /* bit i: counter top - i was accepted */
 };
 
@@ -85,7 +85,8 @@ struct chan_session {
 	uint64_t send_counter; /* last counter sent */
 	struct chan_replay replay;
 	uint64_t created_ms; /* monotonic */
-	size_t peer;	     /* responder: index into the allowlist */
+	size_t peer;         /* responder: index into the allowlist */
+	uint32_t gen;        /* responder: reuses of this slot */
 };
 
 /* ---- initiator (fleet-agent, fleetctl) ------------------------------- */
@@ -102,8 +103,8 @@ struct chan_client {
 };
 
 /* priv: our static private key; server_pub: fleetd's public key. */
-void chan_client_init(struct chan_client *c, const uint8_t *priv,
-    const uint8_t *server_pub);
+void chan_client_init(
+    struct chan_client *c, const uint8_t *priv, const uint8_t *server_pub);
 void chan_client_fini(struct chan_client *c);
 
 /* True if a session exists and is younger than CHAN_REKEY_AFTER_MS. */
@@ -116,24 +117,24 @@ void chan_client_reset(struct chan_client *c);
  * Writes a HELLO (CHAN_HELLO_LEN bytes) for a new handshake.  now_ns is
  * the wall clock; the timestamp sent is max(now_ns, last + 1).
  */
-int chan_client_hello(struct chan_client *c, uint64_t now_ns,
-    uint8_t out[CHAN_HELLO_LEN]);
+int chan_client_hello(
+    struct chan_client *c, uint64_t now_ns, uint8_t out[CHAN_HELLO_LEN]);
 
 /*
  * Takes the answer to our HELLO: a WELCOME completes the session; a REJECT
  * sets *rej.  Returns 0 or -1 with *rej set (CHAN_REJ_* for the reason,
  * ours or fleetd's; *from_peer tells which).
  */
-int chan_client_welcome(struct chan_client *c, const uint8_t *frame,
-    size_t len, uint64_t now_ms, enum chan_reject *rej, bool *from_peer);
+int chan_client_welcome(struct chan_client *c, const uint8_t *frame, size_t len,
+    uint64_t now_ms, enum chan_reject *rej, bool *from_peer);
 
 /*
  * Seals payload into a DATA frame: out must hold len + CHAN_DATA_HDR +
  * NOISE_TAG_LEN bytes.  Needs a session (chan_client_ready or not: a
  * session past rekey time still works until fleetd refuses it).
  */
-int chan_client_seal(struct chan_client *c, const uint8_t *payload,
-    size_t len, uint8_t *out, size_t *outlen);
+int chan_client_seal(struct chan_client *c, const uint8_t *payload, size_t len,
+    uint8_t *out, size_t *outlen);
 
 /*
  * Opens the answer to the last DATA: a REPLY answering exactly that
@@ -148,6 +149,7 @@ int chan_client_open(struct chan_client *c, const uint8_t *frame, size_t len,
 struct chan_peer {
 	uint8_t pub[NOISE_KEY_LEN];
 	uint64_t last_ts; /* newest HELLO timestamp accepted */
+	unsigned cur;     /* which of its two slots holds the newest session */
 };
 
 struct chan_server {
@@ -167,12 +169,12 @@ void chan_server_init(struct chan_server *s, const uint8_t *priv,
 void chan_server_fini(struct chan_server *s);
 
 struct chan_rx {
-	int kind;		/* CHAN_HELLO or CHAN_DATA */
-	size_t peer;		/* allowlist index */
-	uint32_t session;	/* local index, for chan_server_seal */
-	uint64_t counter;	/* DATA: its counter */
-	size_t ptlen;		/* DATA: payload length in pt */
-	bool has_key;		/* HELLO: the initiator's static key is known */
+	int kind;         /* CHAN_HELLO or CHAN_DATA */
+	size_t peer;      /* allowlist index */
+	uint32_t session; /* local index, for chan_server_seal */
+	uint64_t counter; /* DATA: its counter */
+	size_t ptlen;     /* DATA: payload length in pt */
+	bool has_key;     /* HELLO: the initiator's static key is known */
 	uint8_t key[NOISE_KEY_LEN]; /* (also when refused: to enroll it) */
 };
 
@@ -190,11 +192,11 @@ int chan_server_recv(struct chan_server *s, const uint8_t *frame, size_t len,
 /*
  * Seals the answer to DATA counter `answers` on session index into a
  * REPLY: out must hold len + CHAN_REPLY_HDR + NOISE_TAG_LEN bytes.
- * Returns -1 if the session is gone (replaced or expired).
+ * Returns -1 if the session is gone (replaced by newer handshakes, or
+ * found expired and wiped by chan_server_recv).
  */
-int chan_server_seal(struct chan_server *s, uint32_t session,
-    uint64_t answers, const uint8_t *payload, size_t len, uint8_t *out,
-    size_t *outlen);
+int chan_server_seal(struct chan_server *s, uint32_t session, uint64_t answers,
+    const uint8_t *payload, size_t len, uint8_t *out, size_t *outlen);
 
 /* Writes a REJECT frame (CHAN_REJECT_LEN bytes). */
 void chan_reject_frame(enum chan_reject r, uint8_t out[CHAN_REJECT_LEN]);

@@ -31,7 +31,7 @@ key_decode(uint8_t key[KEY_LEN], const char *text, const char **errstr)
 		return (-1);
 	}
 	if (sodium_base642bin(buf, sizeof(buf), text + start, len, NULL, &n,
-		NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	        NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
 	    n != KEY_LEN) {
 		*errstr = "key is not valid base64";
 		return (-1);
@@ -44,50 +44,84 @@ key_decode(uint8_t key[KEY_LEN], const char *text, const char **errstr)
 void
 key_encode(char out[KEY_B64_LEN + 1], const uint8_t key[KEY_LEN])
 {
-	sodium_bin2base64(out, KEY_B64_LEN + 1, key, KEY_LEN,
-	    sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(
+	    out, KEY_B64_LEN + 1, key, KEY_LEN, sodium_base64_VARIANT_ORIGINAL);
+}
+
+/* Reads a key file through one descriptor: checked, then read. */
+static int
+key_read_private(
+    const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
+	    fstat(fd, &st) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		goto fail;
+	}
+	if (st.st_size > KEY_FILE_MAX) {
+		snprintf(err, errlen, "%s: too large for a key file", path);
+		goto fail;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		snprintf(err, errlen,
+		    "%s: private key is accessible by "
+		    "others (chmod 600)",
+		    path);
+		goto fail;
+	}
+	*text = xcalloc(1, KEY_FILE_MAX + 1);
+	if ((n = read(fd, *text, KEY_FILE_MAX)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		free(*text);
+		goto fail;
+	}
+	*len = (size_t)n;
+	close(fd);
+	return (0);
+fail:
+	if (fd != -1)
+		close(fd);
+	return (-1);
 }
 
 int
-key_load_private(uint8_t priv[KEY_LEN], const char *path, char *err,
-    size_t errlen)
+key_load_private(
+    uint8_t priv[KEY_LEN], const char *path, char *err, size_t errlen)
 {
 	const char *errstr;
-	struct stat st;
 	size_t len;
 	char *text;
+	int rv = 0;
 
-	if (stat(path, &st) == -1 ||
-	    util_read_file(path, KEY_FILE_MAX, &text, &len) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (key_read_private(path, &text, &len, err, errlen) == -1)
 		return (-1);
-	}
-	if (st.st_mode & (S_IROTH | S_IWOTH)) {
-		snprintf(err, errlen, "%s: private key is accessible by others "
-		    "(chmod 600)", path);
-		sodium_memzero(text, len);
-		free(text);
-		return (-1);
-	}
 	if (key_decode(priv, text, &errstr) == -1) {
 		snprintf(err, errlen, "%s: %s", path, errstr);
-		sodium_memzero(text, len);
-		free(text);
-		return (-1);
+		rv = -1;
 	}
 	sodium_memzero(text, len);
 	free(text);
-	return (0);
+	return (rv);
 }
 
 static int
-key_write_new(const char *path, const char *text, unsigned mode, char *err,
-    size_t errlen)
+key_write_new(
+    const char *path, const char *text, unsigned mode, char *err, size_t errlen)
 {
 	size_t len = strlen(text);
 	int fd;
 
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode_t)mode);
+	if (fd != -1)
+		errno = EIO; /* what a short write reports */
 	if (fd == -1 || write(fd, text, len) != (ssize_t)len ||
 	    write(fd, "\n", 1) != 1 || fsync(fd) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -102,8 +136,8 @@ key_write_new(const char *path, const char *text, unsigned mode, char *err,
 }
 
 int
-key_generate(const char *path, char pub_text[KEY_B64_LEN + 1], char *err,
-    size_t errlen)
+key_generate(
+    const char *path, char pub_text[KEY_B64_LEN + 1], char *err, size_t errlen)
 {
 	uint8_t priv[KEY_LEN], pub[KEY_LEN];
 	char priv_text[KEY_B64_LEN + 1], pubpath[4096];

@@ -2,8 +2,8 @@
 /*
  * Key files and key text.  A key is 32 bytes of X25519 key written as
  * standard base64 (44 characters), the way WireGuard writes them.  A
- * private key file holds that one line and must not be readable by other
- * users; configs name public keys inline.  No logging.
+ * private key file holds that one line and must be accessible by its owner
+ * only (mode 0600); configs name public keys inline.  No logging.
  */
 #ifndef FLEET_COMMON_KEYS_H
 #define FLEET_COMMON_KEYS_H

@@ -22,7 +22,7 @@
 
 #include "channel.h"
 
-#define FX_T0	     UINT64_C(1000000) /* ms, arbitrary monotonic start */
+#define FX_T0        UINT64_C(1000000) /* ms, arbitrary monotonic start */
 #define FX_NCLIENTS  3
 #define FX_NALLOWED  2 /* clients 0 and 1; client 2 is refused */
 #define FX_MAC1_LEN  16
@@ -144,14 +144,14 @@ fx_expect_reject(struct fx *f, const char *name, const uint8_t *frame,
 
 /* The server accepts DATA frame; returns the payload (caller frees). */
 static uint8_t *
-fx_expect_data(struct fx *f, const char *name, const uint8_t *frame,
-    size_t len, uint64_t now_ms)
+fx_expect_data(struct fx *f, const char *name, const uint8_t *frame, size_t len,
+    uint64_t now_ms)
 {
 	uint8_t *pt = fx_dup(frame, len);
 	int rv = fx_recv(f, frame, len, now_ms, pt);
 
-	/* *rej is not checked: channel.c leaves it at CHAN_REJ_VERSION here */
-	if (rv != 0 || f->outlen != 0 || f->rx.kind != CHAN_DATA)
+	if (rv != 0 || f->rej != CHAN_REJ_NONE || f->outlen != 0 ||
+	    f->rx.kind != CHAN_DATA)
 		fail_msg("%s: DATA refused: rv %d rej %d (%s)", name, rv,
 		    f->rej, chan_reject_str(f->rej));
 	return (pt);
@@ -159,8 +159,7 @@ fx_expect_data(struct fx *f, const char *name, const uint8_t *frame,
 
 /* Handshake of c (allowlist index peer); returns the server's session. */
 static uint32_t
-fx_handshake(struct fx *f, struct chan_client *c, size_t peer,
-    uint64_t now_ms)
+fx_handshake(struct fx *f, struct chan_client *c, size_t peer, uint64_t now_ms)
 {
 	uint8_t hello[CHAN_HELLO_LEN];
 	enum chan_reject rej;
@@ -176,8 +175,8 @@ fx_handshake(struct fx *f, struct chan_client *c, size_t peer,
 	assert_int_equal(f->rx.peer, peer);
 	assert_true(f->rx.has_key);
 	assert_memory_equal(f->rx.key, c->pub, NOISE_KEY_LEN);
-	assert_int_equal(chan_client_welcome(c, f->out, f->outlen, now_ms,
-			     &rej, &from_peer),
+	assert_int_equal(
+	    chan_client_welcome(c, f->out, f->outlen, now_ms, &rej, &from_peer),
 	    0);
 	assert_int_equal(rej, CHAN_REJ_NONE);
 	assert_true(chan_client_ready(c, now_ms));
@@ -186,8 +185,7 @@ fx_handshake(struct fx *f, struct chan_client *c, size_t peer,
 
 /* Seals payload with c into a malloc'd DATA frame (caller frees). */
 static uint8_t *
-fx_seal(struct chan_client *c, const uint8_t *payload, size_t len,
-    size_t *flen)
+fx_seal(struct chan_client *c, const uint8_t *payload, size_t len, size_t *flen)
 {
 	uint8_t *frame = malloc(len + CHAN_DATA_HDR + NOISE_TAG_LEN);
 
@@ -205,8 +203,8 @@ fx_reply(struct fx *f, const uint8_t *payload, size_t len, size_t *flen)
 	uint8_t *frame = malloc(len + CHAN_REPLY_HDR + NOISE_TAG_LEN);
 
 	assert_non_null(frame);
-	assert_int_equal(chan_server_seal(&f->srv, f->rx.session,
-			     f->rx.counter, payload, len, frame, flen),
+	assert_int_equal(chan_server_seal(&f->srv, f->rx.session, f->rx.counter,
+	                     payload, len, frame, flen),
 	    0);
 	assert_int_equal(*flen, len + CHAN_REPLY_HDR + NOISE_TAG_LEN);
 	assert_int_equal(frame[0], CHAN_REPLY);
@@ -260,8 +258,8 @@ fx_welcome(struct chan_client *c, const uint8_t *frame, size_t len,
 
 /* DATA from c, then the REPLY, both checked byte for byte. */
 static void
-fx_roundtrip(struct fx *f, struct chan_client *c, const char *name,
-    uint64_t now_ms)
+fx_roundtrip(
+    struct fx *f, struct chan_client *c, const char *name, uint64_t now_ms)
 {
 	uint8_t *data, *reply, *pt, answer[64];
 	size_t dlen, rlen, ptlen;
@@ -353,14 +351,13 @@ test_round_trip(void **state)
 		    f->rx.session != sess[cases[i].client] ||
 		    f->rx.counter != ++counter[cases[i].client] ||
 		    f->rx.ptlen != len || memcmp(pt, payload, len) != 0)
-			fail_msg("%s: wrong DATA at the server",
-			    cases[i].name);
+			fail_msg("%s: wrong DATA at the server", cases[i].name);
 		free(pt);
 		reply = fx_reply(f, answer, rlen, &flen);
 		pt = malloc(flen);
 		assert_non_null(pt);
 		if (fx_open(c, reply, flen, pt, &ptlen, &rej, &from_peer) !=
-			0 ||
+		        0 ||
 		    rej != CHAN_REJ_NONE || ptlen != rlen ||
 		    memcmp(pt, answer, rlen) != 0)
 			fail_msg("%s: wrong REPLY at the client: %s",
@@ -386,17 +383,16 @@ test_seal_limits(void **state)
 	fx_handshake(f, &f->cli[0], 0, FX_T0);
 	memset(buf, 0, CHAN_MAX_FRAME + 64);
 	assert_int_equal(chan_client_seal(&f->cli[0], buf + 32,
-			     CHAN_MAX_PAYLOAD + 1, buf, &len),
+	                     CHAN_MAX_PAYLOAD + 1, buf, &len),
 	    -1);
 	assert_int_equal(chan_server_seal(&f->srv, f->rx.session, 1, buf + 32,
-			     CHAN_MAX_PAYLOAD + 1, buf, &len),
+	                     CHAN_MAX_PAYLOAD + 1, buf, &len),
 	    -1);
-	assert_int_equal(chan_server_seal(&f->srv, f->rx.session ^ 1, 1, buf,
-			     1, buf + 64, &len),
+	assert_int_equal(chan_server_seal(&f->srv, f->rx.session ^ 1, 1, buf, 1,
+	                     buf + 64, &len),
 	    -1);
-	assert_int_equal(chan_server_seal(&f->srv, 0xfffff, 1, buf, 1,
-			     buf + 64, &len),
-	    -1);
+	assert_int_equal(
+	    chan_server_seal(&f->srv, 0xfffff, 1, buf, 1, buf + 64, &len), -1);
 	free(buf);
 }
 
@@ -444,18 +440,18 @@ test_tampered_data(void **state)
 	data = fx_seal(&f->cli[0], payload, sizeof(payload), &dlen);
 	for (size_t i = 0; i < NELEM(cases); i++) {
 		size_t off = cases[i].off >= 0 ? (size_t)cases[i].off
-					       : dlen - (size_t)-cases[i].off;
+		                               : dlen - (size_t)-cases[i].off;
 
 		data[off] ^= cases[i].mask;
-		fx_expect_reject(f, cases[i].name, data, dlen, FX_T0,
-		    cases[i].want);
+		fx_expect_reject(
+		    f, cases[i].name, data, dlen, FX_T0, cases[i].want);
 		data[off] ^= cases[i].mask;
 	}
 	/* client 1's DATA sent to client 0's session */
 	other = fx_seal(&f->cli[1], payload, 1, &olen);
 	memcpy(other + 4, data + 4, 4);
-	fx_expect_reject(f, "another peer's session", other, olen, FX_T0,
-	    CHAN_REJ_AUTH);
+	fx_expect_reject(
+	    f, "another peer's session", other, olen, FX_T0, CHAN_REJ_AUTH);
 	free(other);
 	/* none of the above burnt counter 1 */
 	pt = fx_expect_data(f, "untampered", data, dlen, FX_T0);
@@ -481,8 +477,8 @@ test_replayed_data(void **state)
 	pt = fx_expect_data(f, "second", d2, l2, FX_T0);
 	assert_memory_equal(pt, "two", 3);
 	free(pt);
-	fx_expect_reject(f, "first, third time", d1, l1, FX_T0,
-	    CHAN_REJ_REPLAY);
+	fx_expect_reject(
+	    f, "first, third time", d1, l1, FX_T0, CHAN_REJ_REPLAY);
 	fx_expect_reject(f, "second again", d2, l2, FX_T0, CHAN_REJ_REPLAY);
 	free(d1);
 	free(d2);
@@ -532,8 +528,8 @@ test_out_of_order(void **state)
 			    FX_T0, steps[i].want);
 			continue;
 		}
-		pt = fx_expect_data(f, steps[i].name, frames[n], lens[n],
-		    FX_T0);
+		pt =
+		    fx_expect_data(f, steps[i].name, frames[n], lens[n], FX_T0);
 		if (f->rx.counter != n || pt[0] != (uint8_t)n)
 			fail_msg("%s: wrong frame", steps[i].name);
 		free(pt);
@@ -573,14 +569,14 @@ test_reflection(void **state)
 	/* the server's REPLY back to the server as DATA */
 	copy = fx_dup(reply, rlen);
 	copy[0] = CHAN_DATA;
-	fx_expect_reject(f, "REPLY as DATA", copy, rlen, FX_T0,
-	    CHAN_REJ_SESSION);
+	fx_expect_reject(
+	    f, "REPLY as DATA", copy, rlen, FX_T0, CHAN_REJ_SESSION);
 	fx_put32(copy + 4, sess);
 	fx_expect_reject(f, "REPLY as DATA to the server's index", copy, rlen,
 	    FX_T0, CHAN_REJ_AUTH);
 	free(copy);
-	fx_expect_reject(f, "REPLY as is", reply, rlen, FX_T0,
-	    CHAN_REJ_UNEXPECTED);
+	fx_expect_reject(
+	    f, "REPLY as is", reply, rlen, FX_T0, CHAN_REJ_UNEXPECTED);
 
 	for (size_t i = 0; i < NELEM(to_client); i++) {
 		copy = fx_dup(data, dlen);
@@ -590,13 +586,13 @@ test_reflection(void **state)
 			fx_put32(copy + 4, c->sess.local_index);
 		if (to_client[i].answer)
 			fx_put64(copy + 16, 1);
-		fx_expect_open_reject(c, to_client[i].name, copy, dlen,
-		    to_client[i].want);
+		fx_expect_open_reject(
+		    c, to_client[i].name, copy, dlen, to_client[i].want);
 		free(copy);
 	}
 	/* the genuine REPLY still opens */
-	assert_int_equal(fx_open(c, reply, rlen, pt, &ptlen, &rej, &from_peer),
-	    0);
+	assert_int_equal(
+	    fx_open(c, reply, rlen, pt, &ptlen, &rej, &from_peer), 0);
 	assert_int_equal(ptlen, 4);
 	assert_memory_equal(pt, "pong", 4);
 	free(reply);
@@ -621,14 +617,13 @@ test_reply_answer(void **state)
 	free(fx_expect_data(f, "DATA 2", d2, l2, FX_T0));
 	r2 = fx_reply(f, (const uint8_t *)"B", 1, &rl2);
 	r2b = fx_reply(f, (const uint8_t *)"C", 1, &rl2);
-	fx_expect_open_reject(c, "answers counter 1", r1, rl1,
-	    CHAN_REJ_REPLAY);
+	fx_expect_open_reject(c, "answers counter 1", r1, rl1, CHAN_REJ_REPLAY);
 	assert_int_equal(fx_open(c, r2, rl2, pt, &ptlen, &rej, &from_peer), 0);
 	assert_int_equal(ptlen, 1);
 	assert_int_equal(pt[0], 'B');
 	fx_expect_open_reject(c, "same REPLY again", r2, rl2, CHAN_REJ_REPLAY);
-	fx_expect_open_reject(c, "second answer to 2", r2b, rl2,
-	    CHAN_REJ_REPLAY);
+	fx_expect_open_reject(
+	    c, "second answer to 2", r2b, rl2, CHAN_REJ_REPLAY);
 	free(r2b);
 	free(r2);
 	free(r1);
@@ -647,21 +642,21 @@ test_hello_replay(void **state)
 
 	assert_int_equal(chan_client_hello(&f->cli[0], f->ns, hello), 0);
 	assert_int_equal(fx_recv(f, hello, sizeof(hello), FX_T0, pt), 0);
-	fx_expect_reject(f, "same HELLO twice", hello, sizeof(hello), FX_T0,
-	    CHAN_REJ_STALE);
+	fx_expect_reject(
+	    f, "same HELLO twice", hello, sizeof(hello), FX_T0, CHAN_REJ_STALE);
 	assert_true(f->rx.has_key);
 	assert_memory_equal(f->rx.key, f->cpub[0], NOISE_KEY_LEN);
 
 	/* a restarted client whose clock went back is refused too */
 	chan_client_init(&restarted, f->cpriv[0], f->spub);
 	assert_int_equal(chan_client_hello(&restarted, f->ns, hello), 0);
-	fx_expect_reject(f, "same timestamp", hello, sizeof(hello), FX_T0,
-	    CHAN_REJ_STALE);
+	fx_expect_reject(
+	    f, "same timestamp", hello, sizeof(hello), FX_T0, CHAN_REJ_STALE);
 	chan_client_fini(&restarted);
 	chan_client_init(&restarted, f->cpriv[0], f->spub);
 	assert_int_equal(chan_client_hello(&restarted, f->ns - 1, hello), 0);
-	fx_expect_reject(f, "older timestamp", hello, sizeof(hello), FX_T0,
-	    CHAN_REJ_STALE);
+	fx_expect_reject(
+	    f, "older timestamp", hello, sizeof(hello), FX_T0, CHAN_REJ_STALE);
 	/* ... until its clock passes the last accepted timestamp */
 	assert_int_equal(chan_client_hello(&restarted, f->ns + 1, hello), 0);
 	assert_int_equal(fx_recv(f, hello, sizeof(hello), FX_T0, pt), 0);
@@ -681,8 +676,8 @@ test_hello_mac1(void **state)
 		memcpy(bad, hello, sizeof(bad));
 		bad[off] ^= (uint8_t)(1u << (off % 8));
 		snprintf(name, sizeof(name), "bit flipped at %zu", off);
-		fx_expect_reject(f, name, bad, sizeof(bad), FX_T0,
-		    CHAN_REJ_MAC1);
+		fx_expect_reject(
+		    f, name, bad, sizeof(bad), FX_T0, CHAN_REJ_MAC1);
 		assert_false(f->rx.has_key);
 	}
 	/* a valid mac1 over a broken Noise message gets to the DH */
@@ -694,8 +689,8 @@ test_hello_mac1(void **state)
 	memcpy(bad, hello, sizeof(bad));
 	bad[8 + 5] ^= 0x01; /* ephemeral key */
 	fx_mac1(bad, f->spub);
-	fx_expect_reject(f, "ephemeral key", bad, sizeof(bad), FX_T0,
-	    CHAN_REJ_HANDSHAKE);
+	fx_expect_reject(
+	    f, "ephemeral key", bad, sizeof(bad), FX_T0, CHAN_REJ_HANDSHAKE);
 	memcpy(bad, hello, sizeof(bad));
 	memset(bad + 8, 0, NOISE_KEY_LEN); /* low-order point */
 	fx_mac1(bad, f->spub);
@@ -704,8 +699,8 @@ test_hello_mac1(void **state)
 	memcpy(bad, hello, sizeof(bad));
 	bad[FX_HELLO_MAC - 1] ^= 0x01; /* timestamp tag */
 	fx_mac1(bad, f->spub);
-	fx_expect_reject(f, "payload tag", bad, sizeof(bad), FX_T0,
-	    CHAN_REJ_HANDSHAKE);
+	fx_expect_reject(
+	    f, "payload tag", bad, sizeof(bad), FX_T0, CHAN_REJ_HANDSHAKE);
 	assert_false(f->rx.has_key);
 	/* the untouched HELLO was not spoilt by any of these */
 	assert_int_equal(fx_recv(f, hello, sizeof(hello), FX_T0, NULL), 0);
@@ -720,13 +715,13 @@ test_hello_denied(void **state)
 	bool from_peer;
 
 	assert_int_equal(chan_client_hello(&f->cli[2], f->ns, hello), 0);
-	fx_expect_reject(f, "key not allowed", hello, sizeof(hello), FX_T0,
-	    CHAN_REJ_DENIED);
+	fx_expect_reject(
+	    f, "key not allowed", hello, sizeof(hello), FX_T0, CHAN_REJ_DENIED);
 	assert_true(f->rx.has_key);
 	assert_memory_equal(f->rx.key, f->cpub[2], NOISE_KEY_LEN);
 	/* the client learns why, from the peer */
-	assert_int_equal(fx_welcome(&f->cli[2], f->out, f->outlen, FX_T0,
-			     &rej, &from_peer),
+	assert_int_equal(
+	    fx_welcome(&f->cli[2], f->out, f->outlen, FX_T0, &rej, &from_peer),
 	    -1);
 	assert_int_equal(rej, CHAN_REJ_DENIED);
 	assert_true(from_peer);
@@ -754,7 +749,7 @@ test_client_welcome(void **state)
 {
 	static const struct {
 		const char *name;
-		int off; /* byte to flip, -1: none */
+		int off;                         /* byte to flip, -1: none */
 		uint8_t reject[CHAN_REJECT_LEN]; /* used if type != 0 */
 		enum chan_reject want;
 		bool from_peer;
@@ -765,9 +760,9 @@ test_client_welcome(void **state)
 	    {"ephemeral key", 12, {0}, CHAN_REJ_HANDSHAKE, false},
 	    {"tag", CHAN_WELCOME_LEN - 1, {0}, CHAN_REJ_HANDSHAKE, false},
 	    {"REJECT DENIED", -1, {CHAN_REJECT, CHAN_VERSION, 5, 0},
-		CHAN_REJ_DENIED, true},
+	        CHAN_REJ_DENIED, true},
 	    {"REJECT reason 0", -1, {CHAN_REJECT, CHAN_VERSION, 0, 0},
-		CHAN_REJ_UNEXPECTED, true},
+	        CHAN_REJ_UNEXPECTED, true},
 	};
 	struct fx *f = *state;
 	struct chan_client *c = &f->cli[0];
@@ -795,8 +790,8 @@ test_client_welcome(void **state)
 		memcpy(welcome, f->out, sizeof(welcome));
 		if (cases[i].off >= 0) {
 			welcome[cases[i].off] ^= 0x01;
-			rv = fx_welcome(&fresh, welcome, sizeof(welcome),
-			    FX_T0, &rej, &from_peer);
+			rv = fx_welcome(&fresh, welcome, sizeof(welcome), FX_T0,
+			    &rej, &from_peer);
 		} else
 			rv = fx_welcome(&fresh, cases[i].reject,
 			    CHAN_REJECT_LEN, FX_T0, &rej, &from_peer);
@@ -831,18 +826,18 @@ test_client_welcome_recovers(void **state)
 			    chan_reject_str(rej));
 	}
 	welcome[8] ^= 0x80;
-	assert_int_equal(fx_welcome(c, welcome, sizeof(welcome), FX_T0, &rej,
-			     &from_peer),
+	assert_int_equal(
+	    fx_welcome(c, welcome, sizeof(welcome), FX_T0, &rej, &from_peer),
 	    -1);
 	assert_int_equal(rej, CHAN_REJ_SESSION);
 	welcome[8] ^= 0x80;
-	assert_int_equal(fx_welcome(c, welcome, sizeof(welcome), FX_T0, &rej,
-			     &from_peer),
+	assert_int_equal(
+	    fx_welcome(c, welcome, sizeof(welcome), FX_T0, &rej, &from_peer),
 	    0);
 	fx_roundtrip(f, c, "after bogus WELCOMEs", FX_T0);
 	/* a second WELCOME for a finished handshake */
-	assert_int_equal(fx_welcome(c, welcome, sizeof(welcome), FX_T0, &rej,
-			     &from_peer),
+	assert_int_equal(
+	    fx_welcome(c, welcome, sizeof(welcome), FX_T0, &rej, &from_peer),
 	    -1);
 	assert_int_equal(rej, CHAN_REJ_MALFORMED);
 }
@@ -866,7 +861,7 @@ test_truncated(void **state)
 	}
 	assert_int_equal(fx_recv(f, hello, sizeof(hello), FX_T0, NULL), 0);
 	assert_int_equal(chan_client_welcome(c, f->out, f->outlen, FX_T0,
-			     &(enum chan_reject){0}, &(bool){false}),
+	                     &(enum chan_reject){0}, &(bool){false}),
 	    0);
 
 	memset(payload, 'x', sizeof(payload));
@@ -888,7 +883,7 @@ test_truncated(void **state)
 		snprintf(name, sizeof(name), "REPLY cut to %zu", len);
 		fx_expect_open_reject(c, name, reply, len,
 		    len < CHAN_REPLY_HDR + NOISE_TAG_LEN ? CHAN_REJ_MALFORMED
-							 : CHAN_REJ_AUTH);
+		                                         : CHAN_REJ_AUTH);
 	}
 	fx_roundtrip(f, c, "after truncations", FX_T0);
 	free(reply);
@@ -903,7 +898,7 @@ test_oversize(void **state)
 		size_t len;
 	} cases[] = {
 	    {"one byte over the largest DATA",
-		CHAN_DATA_HDR + CHAN_MAX_PAYLOAD + NOISE_TAG_LEN + 1},
+	        CHAN_DATA_HDR + CHAN_MAX_PAYLOAD + NOISE_TAG_LEN + 1},
 	    {"CHAN_MAX_FRAME", CHAN_MAX_FRAME},
 	    {"CHAN_MAX_FRAME + 1", CHAN_MAX_FRAME + 1},
 	    {"CHAN_MAX_FRAME * 2", CHAN_MAX_FRAME * 2},
@@ -958,8 +953,8 @@ test_version_and_type(void **state)
 
 		frame = fx_dup(cases[i].hello ? hello : data, len);
 		frame[cases[i].off] = cases[i].value;
-		fx_expect_reject(f, cases[i].name, frame, len, FX_T0,
-		    cases[i].want);
+		fx_expect_reject(
+		    f, cases[i].name, frame, len, FX_T0, cases[i].want);
 		free(frame);
 	}
 	free(fx_expect_data(f, "DATA untouched", data, dlen, FX_T0));
@@ -982,13 +977,13 @@ test_unexpected(void **state)
 	reply = fx_reply(f, (const uint8_t *)"U", 1, &rlen);
 	chan_reject_frame(CHAN_REJ_NONE, rejectf);
 
-	fx_expect_reject(f, "WELCOME", welcome, sizeof(welcome), FX_T0,
-	    CHAN_REJ_UNEXPECTED);
-	fx_expect_reject(f, "WELCOME header only", welcome, 4, FX_T0,
-	    CHAN_REJ_UNEXPECTED);
+	fx_expect_reject(
+	    f, "WELCOME", welcome, sizeof(welcome), FX_T0, CHAN_REJ_UNEXPECTED);
+	fx_expect_reject(
+	    f, "WELCOME header only", welcome, 4, FX_T0, CHAN_REJ_UNEXPECTED);
 	fx_expect_reject(f, "REPLY", reply, rlen, FX_T0, CHAN_REJ_UNEXPECTED);
-	fx_expect_reject(f, "REJECT", rejectf, sizeof(rejectf), FX_T0,
-	    CHAN_REJ_UNEXPECTED);
+	fx_expect_reject(
+	    f, "REJECT", rejectf, sizeof(rejectf), FX_T0, CHAN_REJ_UNEXPECTED);
 	free(reply);
 	free(data);
 }
@@ -1008,8 +1003,8 @@ test_expiry(void **state)
 	sess = fx_handshake(f, c, 0, FX_T0);
 	assert_true(chan_client_ready(c, FX_T0 + CHAN_REKEY_AFTER_MS - 1));
 	assert_false(chan_client_ready(c, FX_T0 + CHAN_REKEY_AFTER_MS));
-	fx_roundtrip(f, c, "just before expiry",
-	    FX_T0 + CHAN_REJECT_AFTER_MS - 1);
+	fx_roundtrip(
+	    f, c, "just before expiry", FX_T0 + CHAN_REJECT_AFTER_MS - 1);
 
 	data = fx_seal(c, (const uint8_t *)"late", 4, &dlen);
 	fx_expect_reject(f, "at expiry", data, dlen,
@@ -1103,18 +1098,18 @@ test_replay_window(void **state)
 	    {"increasing", 4, {{1, true}, {2, true}, {3, true}, {10, true}}},
 	    {"duplicate", 3, {{1, true}, {1, false}, {2, true}}},
 	    {"duplicate below top", 4,
-		{{5, true}, {3, true}, {3, false}, {5, false}}},
+	        {{5, true}, {3, true}, {3, false}, {5, false}}},
 	    {"63 behind accepted", 3, {{100, true}, {37, true}, {37, false}}},
 	    {"64 behind rejected", 2, {{100, true}, {36, false}}},
 	    {"jump of 63 keeps the old top", 3,
-		{{1, true}, {64, true}, {1, false}}},
+	        {{1, true}, {64, true}, {1, false}}},
 	    {"jump of 64 forgets the old top", 4,
-		{{1, true}, {65, true}, {1, false}, {2, true}}},
+	        {{1, true}, {65, true}, {1, false}, {2, true}}},
 	    {"jump far ahead clears the window", 4,
-		{{10, true}, {1000, true}, {937, true}, {936, false}}},
+	        {{10, true}, {1000, true}, {937, true}, {936, false}}},
 	    {"limit 2^60", 4,
-		{{MAXC - 1, true}, {MAXC, false}, {UINT64_MAX, false},
-		    {MAXC - 2, true}}},
+	        {{MAXC - 1, true}, {MAXC, false}, {UINT64_MAX, false},
+	            {MAXC - 2, true}}},
 	};
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -1126,8 +1121,8 @@ test_replay_window(void **state)
 				fail_msg("%s: step %zu (counter %llu)",
 				    cases[i].name, j,
 				    (unsigned long long)cases[i]
-					.steps[j]
-					.counter);
+				        .steps[j]
+				        .counter);
 		}
 	}
 #undef MAXC
@@ -1143,10 +1138,10 @@ test_reject_str(void **state)
 		assert_non_null(s);
 		assert_string_not_equal(s, "unknown reason");
 	}
-	assert_string_equal(chan_reject_str((enum chan_reject)11),
-	    "unknown reason");
-	assert_string_equal(chan_reject_str((enum chan_reject)0xffff),
-	    "unknown reason");
+	assert_string_equal(
+	    chan_reject_str((enum chan_reject)11), "unknown reason");
+	assert_string_equal(
+	    chan_reject_str((enum chan_reject)0xffff), "unknown reason");
 }
 
 int

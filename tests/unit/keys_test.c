@@ -100,8 +100,8 @@ test_encode_decode_round_trip(void **state)
 {
 	static const struct {
 		const char *name;
-		uint8_t fill; /* 0xff..: see below */
-		bool random;
+		uint8_t fill;
+		bool random; /* else every byte is fill */
 	} cases[] = {
 	    {"all zero", 0x00, false},
 	    {"all ones", 0xff, false},
@@ -155,22 +155,24 @@ test_decode(void **state)
 	    {"empty", "", ERR_LENGTH},
 	    {"blanks only", " \t\n", ERR_LENGTH},
 	    {"43 characters", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8",
-		ERR_LENGTH},
+	        ERR_LENGTH},
 	    {"45 characters", SEQ_B64 "A", ERR_LENGTH},
 	    {"two keys", SEQ_B64 " " SEQ_B64, ERR_LENGTH},
 	    {"text after the key", SEQ_B64 " x", ERR_LENGTH},
-	    {"space inside", "AAECAwQFBgcICQoLDA0O DxAREhMUFRYXGBkaGxwdHh8=",
-		ERR_LENGTH},
-	    {"bad character", "AAECAwQFBgcICQoLDA0O*xAREhMUFRYXGBkaGxwdHh8=",
-		ERR_BASE64},
+	    {"space inside",
+	        "AAECAwQFBgcICQoLDA0O DxAREhMUFRYXGBkaGxwdHh8=", ERR_LENGTH},
+	    {"bad character",
+	        "AAECAwQFBgcICQoLDA0O*xAREhMUFRYXGBkaGxwdHh8=", ERR_BASE64},
 	    {"url-safe alphabet",
-		"AAECAwQFBgcICQoLDA0O-xAREhMUFRYXGBkaGxwdHh8=", ERR_BASE64},
+	        "AAECAwQFBgcICQoLDA0O-xAREhMUFRYXGBkaGxwdHh8=", ERR_BASE64},
 	    {"no padding: 33 bytes",
-		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A", ERR_BASE64},
+	        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8A", ERR_BASE64},
 	    {"padding too early",
-		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdH=8=", ERR_BASE64},
+	        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdH=8=", ERR_BASE64},
+	    {"non-zero padding bits",
+	        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh9=", ERR_BASE64},
 	    {"two pad characters: 31 bytes",
-		"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", ERR_BASE64},
+	        "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==", ERR_BASE64},
 	};
 	(void)state;
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -270,18 +272,20 @@ test_load_private(void **state)
 	    {"0604", SEQ_B64 "\n", 0604, -1, "accessible by others"},
 	    {"0602", SEQ_B64 "\n", 0602, -1, "accessible by others"},
 	    {"0666", SEQ_B64 "\n", 0666, -1, "accessible by others"},
+	    {"0640", SEQ_B64 "\n", 0640, -1, "accessible by others"},
+	    {"0660", SEQ_B64 "\n", 0660, -1, "accessible by others"},
 	    {"not a key", "hello\n", 0600, -1, ERR_LENGTH},
 	    {"bad base64", "AAECAwQFBgcICQoLDA0O*xAREhMUFRYXGBkaGxwdHh8=\n",
-		0600, -1, ERR_BASE64},
+	        0600, -1, ERR_BASE64},
 	    {"empty", "", 0600, -1, ERR_LENGTH},
 	    {"too large",
-		SEQ_B64 "\n                                              "
-			"                                                  "
-			"                                                  "
-			"                                                  "
-			"                                                  "
-			"      ",
-		0600, -1, "load"},
+	        SEQ_B64 "\n                                              "
+	                "                                                  "
+	                "                                                  "
+	                "                                                  "
+	                "                                                  "
+	                "      ",
+	        0600, -1, "too large"},
 	};
 	struct dir *d = *state;
 	char path[128], err[256];
@@ -304,15 +308,15 @@ test_load_private(void **state)
 			memset(want, 0xaa, sizeof(want));
 			if (strstr(err, path) == NULL ||
 			    strstr(err, cases[i].err) == NULL)
-				fail_msg("%s: message \"%s\"", cases[i].name,
-				    err);
+				fail_msg(
+				    "%s: message \"%s\"", cases[i].name, err);
 		}
 		if (memcmp(key, want, KEY_LEN) != 0)
 			fail_msg("%s: wrong key written", cases[i].name);
 	}
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(key_load_private((uint8_t[KEY_LEN]){0}, path, err,
-			     sizeof(err)),
+	assert_int_equal(
+	    key_load_private((uint8_t[KEY_LEN]){0}, path, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, path));
 }
@@ -323,10 +327,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_encode_decode_round_trip),
 	    cmocka_unit_test(test_decode),
-	    cmocka_unit_test_setup_teardown(test_generate, dir_setup,
-		dir_teardown),
-	    cmocka_unit_test_setup_teardown(test_load_private, dir_setup,
-		dir_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_generate, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_load_private, dir_setup, dir_teardown),
 	};
 
 	if (sodium_init() == -1)
