@@ -44,7 +44,8 @@ GEN_HDRS := $(BUILD)/gen/fleet.pb-c.h
 COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
 	common/wire.c common/wire_check.c
-AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c
+AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
+	agent/tally.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c
 CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c
@@ -58,7 +59,7 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
-UNIT_TESTS := noise channel wire keys cfg spool queue store
+UNIT_TESTS := noise channel wire keys cfg spool queue tally store
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire
@@ -68,8 +69,6 @@ FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 	install clean format format-check lint bootstrap
 
 all: $(PROGS)
-
-.SECONDARY:
 
 # --- generated protobuf ------------------------------------------------------
 $(BUILD)/gen/fleet.pb-c.c $(BUILD)/gen/fleet.pb-c.h &: proto/fleet.proto
@@ -107,7 +106,7 @@ $(BUILD)/fleetctl: $(BUILD)/obj/cli/main.o $(BUILD)/libcli.a $(BUILD)/libcommon.
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- unit tests (cmocka) -----------------------------------------------------
-$(BUILD)/test/%_test: $(BUILD)/obj/tests/unit/%_test.o $(BUILD)/libctrl.a \
+$(UNIT_BINS): $(BUILD)/test/%_test: $(BUILD)/obj/tests/unit/%_test.o $(BUILD)/libctrl.a \
     $(BUILD)/libagent.a $(BUILD)/libcli.a $(BUILD)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka

@@ -285,8 +285,7 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 	l->queue_ms = conf->queue_interval_ms;
 	l->interval_start = util_wall_s();
 	if (gethostname(l->hostname, sizeof(l->hostname)) == -1 ||
-	    !wire_text_ok(l->hostname, WIRE_HOST_MAX) ||
-	    strchr(l->hostname, ' ') != NULL)
+	    !wire_word_ok(l->hostname, WIRE_HOST_MAX))
 		util_strlcpy(l->hostname, "unknown", sizeof(l->hostname));
 	if (spool_open(&l->spool, conf->state_dir, conf->spool_max, err,
 		errlen) == -1 ||

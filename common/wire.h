@@ -182,5 +182,6 @@ void wire_ctl_reply_fini(struct wire_ctl_reply *c);
 bool wire_provider_ok(const char *s);
 bool wire_dsn_ok(const char *s);
 bool wire_text_ok(const char *s, size_t max); /* no control chars */
+bool wire_word_ok(const char *s, size_t max); /* 0x21-0x7e only */
 
 #endif /* FLEET_COMMON_WIRE_H */

@@ -44,6 +44,14 @@ wire_dsn_ok(const char *s)
 }
 
 bool
+wire_word_ok(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max + 1);
+
+	return (n <= max && wire_span_word(s, n));
+}
+
+bool
 wire_text_ok(const char *s, size_t max)
 {
 	size_t n = strnlen(s, max + 1);

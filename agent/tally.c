@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * Result counters (see tally.h): two open-addressing hash tables keyed by
+ * FNV-1a, one for counters and one for sample groups.  Both hold a few
+ * hundred keys in practice; they are sized for the wire limits, allocated
+ * once and never grow.
+ */
+#include "tally.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+#define TALLY_COUNTER_SLOTS (2 * WIRE_COUNTERS_MAX) /* load <= 1/2 */
+#define TALLY_GROUPS_MAX    (WIRE_SAMPLES_MAX / TALLY_SAMPLES)
+#define TALLY_GROUP_SLOTS   (4 * TALLY_GROUPS_MAX)
+
+struct tally_counter {
+	bool used;
+	char provider[WIRE_PROVIDER_MAX + 1];
+	enum reason_class cls;
+	enum delivery_status status;
+	char dsn[WIRE_DSN_MAX + 1];
+	uint64_t count;
+};
+
+struct tally_sample {
+	char *text; /* NULL: unused */
+	enum delivery_status status;
+	char dsn[WIRE_DSN_MAX + 1];
+	char mx_host[WIRE_HOST_MAX + 1];
+	uint64_t first, last, count;
+};
+
+struct tally_group {
+	bool used;
+	char provider[WIRE_PROVIDER_MAX + 1];
+	enum reason_class cls;
+	struct tally_sample s[TALLY_SAMPLES];
+};
+
+struct tally {
+	struct tally_counter *counters; /* TALLY_COUNTER_SLOTS */
+	size_t ncounters;
+	struct tally_group *groups; /* TALLY_GROUP_SLOTS */
+	size_t ngroups, nsamples;
+	uint64_t total;
+	bool ip_alert;
+};
+
+static uint64_t
+tally_hash(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ull;
+	}
+	return (h);
+}
+
+static uint64_t
+tally_key(
+    const char *provider, enum reason_class cls, int status, const char *dsn)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	int v[2] = {(int)cls, status};
+
+	h = tally_hash(h, provider, strlen(provider));
+	h = tally_hash(h, v, sizeof(v));
+	return (tally_hash(h, dsn, strlen(dsn)));
+}
+
+struct tally *
+tally_new(void)
+{
+	struct tally *t = xcalloc(1, sizeof(*t));
+
+	t->counters = xcalloc(TALLY_COUNTER_SLOTS, sizeof(*t->counters));
+	t->groups = xcalloc(TALLY_GROUP_SLOTS, sizeof(*t->groups));
+	return (t);
+}
+
+void
+tally_reset(struct tally *t)
+{
+	for (size_t i = 0; i < TALLY_GROUP_SLOTS; i++)
+		for (int j = 0; j < TALLY_SAMPLES; j++)
+			free(t->groups[i].s[j].text);
+	memset(t->counters, 0, TALLY_COUNTER_SLOTS * sizeof(*t->counters));
+	memset(t->groups, 0, TALLY_GROUP_SLOTS * sizeof(*t->groups));
+	t->ncounters = t->ngroups = t->nsamples = 0;
+	t->total = 0;
+	t->ip_alert = false;
+}
+
+void
+tally_free(struct tally *t)
+{
+	if (t == NULL)
+		return;
+	tally_reset(t);
+	free(t->counters);
+	free(t->groups);
+	free(t);
+}
+
+uint64_t
+tally_total(const struct tally *t)
+{
+	return (t->total);
+}
+
+bool
+tally_has_ip_alert(const struct tally *t)
+{
+	return (t->ip_alert);
+}
+
+/*
+ * Finds or adds the counter; NULL when the table has no room below limit
+ * (the last STATUS_LAST slots are kept for the overflow keys).
+ */
+static struct tally_counter *
+tally_counter(struct tally *t, const char *provider, enum reason_class cls,
+    enum delivery_status status, const char *dsn, size_t limit)
+{
+	uint64_t h = tally_key(provider, cls, (int)status, dsn);
+
+	for (size_t i = 0; i < TALLY_COUNTER_SLOTS; i++) {
+		struct tally_counter *c =
+		    &t->counters[(h + i) % TALLY_COUNTER_SLOTS];
+
+		if (!c->used) {
+			if (t->ncounters >= limit)
+				return (NULL);
+			c->used = true;
+			util_strlcpy(
+			    c->provider, provider, sizeof(c->provider));
+			c->cls = cls;
+			c->status = status;
+			util_strlcpy(c->dsn, dsn, sizeof(c->dsn));
+			t->ncounters++;
+			return (c);
+		}
+		if (c->cls == cls && c->status == status &&
+		    strcmp(c->provider, provider) == 0 &&
+		    strcmp(c->dsn, dsn) == 0)
+			return (c);
+	}
+	return (NULL);
+}
+
+static struct tally_group *
+tally_group(struct tally *t, const char *provider, enum reason_class cls)
+{
+	uint64_t h = tally_key(provider, cls, 0, "");
+
+	for (size_t i = 0; i < TALLY_GROUP_SLOTS; i++) {
+		struct tally_group *g = &t->groups[(h + i) % TALLY_GROUP_SLOTS];
+
+		if (!g->used) {
+			if (t->ngroups >= TALLY_GROUPS_MAX)
+				return (NULL);
+			g->used = true;
+			util_strlcpy(
+			    g->provider, provider, sizeof(g->provider));
+			g->cls = cls;
+			t->ngroups++;
+			return (g);
+		}
+		if (g->cls == cls && strcmp(g->provider, provider) == 0)
+			return (g);
+	}
+	return (NULL);
+}
+
+/* A copy of text that passes wire_text_ok(): truncated, controls -> '?'. */
+static char *
+tally_text(const char *text, size_t len)
+{
+	char *p;
+
+	if (len > WIRE_TEXT_MAX)
+		len = WIRE_TEXT_MAX;
+	p = xmalloc(len + 1);
+	for (size_t i = 0; i < len; i++)
+		p[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f
+		           ? '?'
+		           : text[i];
+	p[len] = '\0';
+	return (p);
+}
+
+static void
+tally_sample(struct tally *t, const struct tally_result *r, const char *dsn)
+{
+	struct tally_group *g;
+	struct tally_sample *s = NULL;
+	size_t len = r->textlen > WIRE_TEXT_MAX ? WIRE_TEXT_MAX : r->textlen;
+
+	if ((g = tally_group(t, r->provider, r->cls)) == NULL)
+		return;
+	for (int i = 0; i < TALLY_SAMPLES; i++) {
+		s = &g->s[i];
+		if (s->text == NULL)
+			break;
+		if (strlen(s->text) == len &&
+		    memcmp(s->text, r->text, len) == 0)
+			break; /* same text (before sanitizing: close enough) */
+		s = NULL;
+	}
+	if (s == NULL)
+		return; /* TALLY_SAMPLES distinct texts kept already */
+	if (s->text == NULL) {
+		s->text = tally_text(r->text, r->textlen);
+		s->status = r->status;
+		util_strlcpy(s->dsn, dsn, sizeof(s->dsn));
+		if (r->mx_host != NULL &&
+		    wire_word_ok(r->mx_host, WIRE_HOST_MAX))
+			util_strlcpy(
+			    s->mx_host, r->mx_host, sizeof(s->mx_host));
+		s->first = r->when;
+		t->nsamples++;
+	}
+	s->last = r->when > s->last ? r->when : s->last;
+	s->first = r->when < s->first ? r->when : s->first;
+	s->count++;
+}
+
+void
+tally_add(struct tally *t, const struct tally_result *r)
+{
+	const char *dsn = r->dsn != NULL && wire_dsn_ok(r->dsn) ? r->dsn : "";
+	const char *provider =
+	    wire_provider_ok(r->provider) ? r->provider : "other";
+	struct tally_counter *c;
+	struct tally_result rr = *r;
+
+	rr.provider = provider;
+	if ((c = tally_counter(t, provider, r->cls, r->status, dsn,
+	         WIRE_COUNTERS_MAX - STATUS_LAST)) == NULL &&
+	    (c = tally_counter(t, "other", CLASS_OTHER, r->status, "",
+	         WIRE_COUNTERS_MAX)) == NULL)
+		return; /* cannot happen: room is kept for these */
+	c->count++;
+	t->total++;
+	if (r->cls == CLASS_IP_BLOCKED || r->cls == CLASS_IP_THROTTLED)
+		t->ip_alert = true;
+	if (r->status != STATUS_SENT && r->text != NULL && r->textlen > 0)
+		tally_sample(t, &rr, dsn);
+}
+
+static void
+tally_fill_samples(const struct tally *t, struct wire_report *r)
+{
+	size_t n = 0;
+
+	r->samples = xcalloc(t->nsamples, sizeof(*r->samples));
+	for (size_t i = 0; i < TALLY_GROUP_SLOTS; i++) {
+		const struct tally_group *g = &t->groups[i];
+
+		for (int j = 0; g->used && j < TALLY_SAMPLES; j++) {
+			const struct tally_sample *s = &g->s[j];
+			struct wire_sample *w = &r->samples[n];
+
+			if (s->text == NULL)
+				continue;
+			util_strlcpy(
+			    w->provider, g->provider, sizeof(w->provider));
+			w->cls = g->cls;
+			w->status = s->status;
+			util_strlcpy(w->dsn, s->dsn, sizeof(w->dsn));
+			w->text = xstrdup(s->text);
+			w->first_seen = s->first;
+			w->last_seen = s->last;
+			util_strlcpy(
+			    w->mx_host, s->mx_host, sizeof(w->mx_host));
+			n++;
+		}
+	}
+	r->n_samples = n;
+}
+
+void
+tally_fill_report(const struct tally *t, struct wire_report *r)
+{
+	size_t n = 0;
+
+	r->counters = xcalloc(t->ncounters, sizeof(*r->counters));
+	for (size_t i = 0; i < TALLY_COUNTER_SLOTS; i++) {
+		const struct tally_counter *c = &t->counters[i];
+		struct wire_counter *w = &r->counters[n];
+
+		if (!c->used)
+			continue;
+		util_strlcpy(w->provider, c->provider, sizeof(w->provider));
+		w->cls = c->cls;
+		w->status = c->status;
+		util_strlcpy(w->dsn, c->dsn, sizeof(w->dsn));
+		w->count =
+		    c->count > UINT32_MAX ? UINT32_MAX : (uint32_t)c->count;
+		n++;
+	}
+	r->n_counters = n;
+	tally_fill_samples(t, r);
+}
