@@ -62,6 +62,14 @@ main(int argc, char *argv[])
 	char err[512];
 	sigset_t all;
 
+	/* first: a TERM during start-up waits for sigwait(), threads inherit */
+	sigfillset(&all);
+	sigdelset(&all, SIGSEGV);
+	sigdelset(&all, SIGBUS);
+	sigdelset(&all, SIGFPE);
+	sigdelset(&all, SIGILL);
+	sigdelset(&all, SIGABRT);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -96,13 +104,6 @@ main(int argc, char *argv[])
 		return (0);
 	}
 	log_init("fleet-agent", foreground, verbose);
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	if (report_loop_start(&loop, &conf, priv, err, sizeof(err)) == -1)
 		fatalx("agent: %s", err);
 	sodium_memzero(priv, sizeof(priv));

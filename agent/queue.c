@@ -146,6 +146,8 @@ queue_spawn(const char *path, const char *config_dir, int out[2], int err[2])
 	    "LC_ALL=C", NULL};
 	const char *argv[6];
 	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t none, all;
 	int i = 0, rv;
 	pid_t pid;
 
@@ -161,8 +163,17 @@ queue_spawn(const char *path, const char *config_dir, int out[2], int err[2])
 	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
 	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
 	    O_RDONLY, 0);
-	rv = posix_spawn(&pid, path, &fa, NULL, (char *const *)(void *)argv,
+	/* the agent blocks every signal; its children must not inherit that */
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setsigdefault(&sa, &all);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
+	rv = posix_spawn(&pid, path, &fa, &sa, (char *const *)(void *)argv,
 	    env);
+	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rv != 0) {
 		errno = rv;

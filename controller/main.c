@@ -168,6 +168,7 @@ main(int argc, char *argv[])
 	struct store *st;
 	char err[512];
 
+	fleetd_block_signals(); /* first: a TERM during start-up waits */
 	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -215,7 +216,6 @@ main(int argc, char *argv[])
 		memcpy(okeys[i], conf.ops[i].key, KEY_LEN);
 	pthread_mutex_init(&ep_agent.mtx, NULL);
 	pthread_mutex_init(&ep_ctl.mtx, NULL);
-	fleetd_block_signals();
 	if (ingest_start(&in, &conf, st, err, sizeof(err)) == -1)
 		fatalx("fleetd: %s", err);
 	la = fleetd_listen(conf.agent_listen, priv, (const uint8_t(*)[KEY_LEN])akeys,

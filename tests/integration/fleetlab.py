@@ -1,0 +1,306 @@
+"""A relayfleet lab on 127.0.0.0/8 for the integration tests: real Postfix
+instances (no systemd, no syslog: maillog_file), smtp-sink receivers, and
+the real fleetd, fleet-agent and fleetctl.
+
+Everything lives under one directory and every process is stopped by
+Lab.close(). FLEET_BUILD names the build directory; FLEET_WRAPPER (for
+example "valgrind -q --error-exitcode=99 --leak-check=full") is put in
+front of the daemons, and timeouts grow fivefold when it is set.
+"""
+import json
+import os
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
+BUILD = os.environ.get('FLEET_BUILD', os.path.join(TOP, 'build'))
+WRAPPER = shlex.split(os.environ.get('FLEET_WRAPPER', ''))
+SLOW = 5 if WRAPPER else 1
+MASTER_CF = os.path.join(TOP, 'scripts', 'lab', 'master.cf')
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    s = socket.socket(socket.AF_INET, kind)
+    s.bind(('127.0.0.1', 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_for(what, pred, timeout, interval=0.1):
+    """Polls pred() until it returns a true value; fails after timeout s."""
+    deadline = time.monotonic() + timeout * SLOW
+    last = None
+    while time.monotonic() < deadline:
+        last = pred()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f'timed out waiting for {what} (last: {last!r})')
+
+
+class Daemon:
+    """A program of ours run in the foreground, stderr to a log file."""
+
+    def __init__(self, name, argv, log):
+        self.name, self.log = name, log
+        self.err = open(log, 'ab')
+        self.start_off = self.err.tell()  # a restart appends to the log
+        self.proc = subprocess.Popen(WRAPPER + argv, stdout=self.err,
+                                     stderr=self.err, stdin=subprocess.DEVNULL)
+
+    def text(self):
+        """What this run (not an earlier one) logged."""
+        with open(self.log, 'rb') as f:
+            f.seek(self.start_off)
+            return f.read().decode(errors='replace')
+
+    def wait_log(self, text, timeout=10):
+        return wait_for(f'{self.name} to log {text!r}',
+                        lambda: text in self.text(), timeout)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill9(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        self.err.close()
+
+    def stop(self, timeout=10):
+        """SIGTERM; returns the exit status (a clean stop is 0)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout * SLOW)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if not self.err.closed:
+            self.err.close()
+        return self.proc.returncode
+
+
+class Postfix:
+    """One Postfix instance sending from bind_ip; mail for every domain goes
+    to relayhost, or per domain through transport (domain -> host:port)."""
+
+    def __init__(self, base, name, bind_ip='127.0.0.1', relayhost=None,
+                 transport=None, extra=None):
+        self.name, self.dir = name, os.path.join(base, name)
+        self.conf = os.path.join(self.dir, 'conf')
+        self.log = os.path.join(self.dir, 'mail.log')
+        for d in ('conf', 'spool', 'data'):
+            os.makedirs(os.path.join(self.dir, d), exist_ok=True)
+        subprocess.run(['chown', 'postfix', os.path.join(self.dir, 'data')],
+                       check=True)
+        lines = [
+            'compatibility_level = 3.6',
+            f'queue_directory = {self.dir}/spool',
+            f'data_directory = {self.dir}/data',
+            f'multi_instance_name = postfix-{name}',
+            f'syslog_name = postfix-{name}',
+            f'maillog_file = {self.log}',
+            f'maillog_file_prefixes = {base}',
+            f'myhostname = {name}.lab.test',
+            'myorigin = lab.test', 'mydestination =', 'alias_maps =',
+            'alias_database =', 'inet_interfaces = 127.0.0.1',
+            'inet_protocols = ipv4', 'mynetworks = 127.0.0.0/8',
+            f'smtp_bind_address = {bind_ip}',
+            'smtp_tls_security_level = none',
+            'minimal_backoff_time = 1h', 'maximal_backoff_time = 2h',
+            'queue_run_delay = 1h', 'smtp_connect_timeout = 2s',
+            'smtp_helo_timeout = 2s',
+        ]
+        if relayhost:
+            lines.append(f'relayhost = {relayhost}')
+        if transport:
+            tpath = os.path.join(self.conf, 'transport')
+            with open(tpath, 'w') as f:
+                for dom, hostport in transport.items():
+                    f.write(f'{dom} smtp:[{hostport.rsplit(":", 1)[0]}]:'
+                            f'{hostport.rsplit(":", 1)[1]}\n')
+            lines.append(f'transport_maps = texthash:{tpath}')
+        lines += extra or []
+        with open(os.path.join(self.conf, 'main.cf'), 'w') as f:
+            f.write('\n'.join(lines) + '\n')
+        with open(MASTER_CF) as src, \
+                open(os.path.join(self.conf, 'master.cf'), 'w') as dst:
+            dst.write(src.read())
+        self.postfix('post-install', 'create-missing')
+        self.postfix('start')
+        self.started = True
+
+    def postfix(self, *args):
+        r = subprocess.run(['postfix', '-c', self.conf, *args],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            raise AssertionError(f'postfix {args}: {r.stderr}')
+
+    def send(self, rcpt, subject='test'):
+        msg = f'Subject: {subject}\n\nhello\n'
+        subprocess.run(['sendmail', '-C', self.conf, '-f', 'sender@lab.test',
+                        rcpt], input=msg, text=True, check=True)
+
+    def queue(self):
+        r = subprocess.run(['postqueue', '-c', self.conf, '-j'],
+                           capture_output=True, text=True, check=True)
+        return [json.loads(line) for line in r.stdout.splitlines() if line]
+
+    def hold(self, qid):
+        subprocess.run(['postsuper', '-c', self.conf, '-h', qid],
+                       capture_output=True, check=True)
+
+    def stop(self):
+        if self.started:
+            subprocess.run(['postfix', '-c', self.conf, 'stop'],
+                           capture_output=True)
+            self.started = False
+
+
+class Lab:
+    """Keys, configs and processes of one test, in a new directory under
+    /tmp (not pytest's tmp_path: Postfix's unprivileged processes must
+    reach their queue and data directories, and pytest's are 0700)."""
+
+    def __init__(self, name='lab'):
+        self.base = base = tempfile.mkdtemp(prefix=f'relayfleet-{name}.',
+                                            dir='/tmp')
+        os.chmod(base, 0o755)
+        self.keys = os.path.join(base, 'keys')
+        os.makedirs(self.keys, exist_ok=True)
+        self.procs, self.postfixes = [], []
+        self.agent_port, self.ctl_port = free_port(), free_port()
+        self.fleetd_pub = self.keygen('fleetd')
+        self.op_pub = self.keygen('operator')
+        self.relays = {}
+        self.fleetd = None
+
+    def keygen(self, name):
+        path = os.path.join(self.keys, name + '.key')
+        r = subprocess.run([os.path.join(BUILD, 'fleetctl'), 'keygen', path],
+                           capture_output=True, text=True, check=True)
+        return r.stdout.strip()
+
+    def postfix(self, name, **kw):
+        p = Postfix(self.base, name, **kw)
+        self.postfixes.append(p)
+        return p
+
+    def sink(self, addr, *args):
+        """smtp-sink on addr (host:port) with extra options."""
+        p = subprocess.Popen(['smtp-sink', '-4', '-u', 'postfix', *args,
+                              addr, '10'], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        self.procs.append(p)
+        return p
+
+    def add_relay(self, name, ip, hosting='lab', enrolled=True):
+        self.relays[name] = dict(ip=ip, hosting=hosting, enrolled=enrolled,
+                                 pub=self.keygen(name))
+
+    def write_fleetd_conf(self):
+        path = os.path.join(self.base, 'fleetd.conf')
+        with open(path, 'w') as f:
+            f.write(f'[fleetd]\nagent_listen = tcp://127.0.0.1:{self.agent_port}\n'
+                    f'control_listen = tcp://127.0.0.1:{self.ctl_port}\n'
+                    f'key_file = {self.keys}/fleetd.key\n'
+                    f'database = {self.base}/fleetd.db\n')
+            for name, r in self.relays.items():
+                if r['enrolled']:
+                    f.write(f'\n[relay {name}]\nip = {r["ip"]}\n'
+                            f'hosting = {r["hosting"]}\n'
+                            f'agent_key = {r["pub"]}\n')
+            f.write(f'\n[operator tester]\nkey = {self.op_pub}\n'
+                    'role = admin\n')
+        with open(os.path.join(self.base, 'fleetctl.conf'), 'w') as f:
+            f.write(f'[fleetctl]\ncontroller = tcp://127.0.0.1:{self.ctl_port}\n'
+                    f'controller_key = {self.fleetd_pub}\n'
+                    f'key_file = {self.keys}/operator.key\n'
+                    f'timeout = {5 * SLOW}s\n')
+        return path
+
+    def start_fleetd(self):
+        conf = self.write_fleetd_conf()
+        self.fleetd = Daemon('fleetd', [os.path.join(BUILD, 'fleetd'), '-d',
+                                        '-v', '-c', conf],
+                             os.path.join(self.base, 'fleetd.log'))
+        self.procs.append(self.fleetd)
+        wait_for('fleetd to listen', lambda: self.port_open(self.ctl_port), 10)
+        return self.fleetd
+
+    @staticmethod
+    def port_open(port):
+        with socket.socket() as s:
+            return s.connect_ex(('127.0.0.1', port)) == 0
+
+    def agent_conf(self, name, postfix, interval='200ms', timeout='2s',
+                   extra=''):
+        d = os.path.join(self.base, 'agent-' + name)
+        os.makedirs(d, exist_ok=True)
+        path = os.path.join(d, 'agent.conf')
+        with open(path, 'w') as f:
+            f.write(f'[agent]\ncontroller = tcp://127.0.0.1:{self.agent_port}\n'
+                    f'controller_key = {self.fleetd_pub}\n'
+                    f'key_file = {self.keys}/{name}.key\n'
+                    f'state_dir = {d}/state\n'
+                    f'report_interval = {interval}\n'
+                    f'queue_interval = {interval}\n'
+                    f'request_timeout = {timeout}\n'
+                    f'postfix_config = {postfix.conf}\n' + extra)
+        return path
+
+    def start_agent(self, name, postfix, **kw):
+        conf = self.agent_conf(name, postfix, **kw)
+        d = Daemon('agent-' + name, [os.path.join(BUILD, 'fleet-agent'), '-d',
+                                     '-v', '-c', conf],
+                   os.path.join(self.base, f'agent-{name}.log'))
+        self.procs.append(d)
+        return d
+
+    def state_dir(self, name):
+        return os.path.join(self.base, 'agent-' + name, 'state')
+
+    def agent_state(self, name):
+        with open(os.path.join(self.state_dir(name), 'state')) as f:
+            return dict(line.split('=', 1) for line in f.read().splitlines())
+
+    def spooled(self, name):
+        return sorted(f for f in os.listdir(self.state_dir(name))
+                      if f.startswith('report-'))
+
+    def fleetctl(self, *args, check=True):
+        r = subprocess.run([os.path.join(BUILD, 'fleetctl'), '-c',
+                            os.path.join(self.base, 'fleetctl.conf'), *args],
+                           capture_output=True, text=True, timeout=30 * SLOW)
+        if check and r.returncode != 0:
+            raise AssertionError(f'fleetctl {args} -> {r.returncode}: '
+                                 f'{r.stderr}')
+        return r
+
+    def status(self):
+        return json.loads(self.fleetctl('--json', 'status').stdout)
+
+    def logs(self):
+        out = []
+        for p in self.procs:
+            if isinstance(p, Daemon):
+                out.append(f'--- {p.name} ---\n{p.text()[-4000:]}')
+        return '\n'.join(out)
+
+    def close(self):
+        for p in reversed(self.procs):
+            if isinstance(p, Daemon):
+                p.stop()
+            elif p.poll() is None:
+                p.terminate()
+                p.wait()
+        for pf in self.postfixes:
+            pf.stop()
+        if not os.environ.get('FLEET_KEEP'):
+            shutil.rmtree(self.base, ignore_errors=True)
