@@ -294,13 +294,19 @@ class Lab:
         return '\n'.join(out)
 
     def close(self):
+        """Stops everything; returns the daemons that did not exit 0 on
+        SIGTERM (a sanitizer or valgrind finding shows up here)."""
+        bad = []
         for p in reversed(self.procs):
             if isinstance(p, Daemon):
-                p.stop()
+                rc = p.stop()
+                if rc != 0:
+                    bad.append(f'{p.name} exited {rc}:\n{p.text()[-3000:]}')
             elif p.poll() is None:
                 p.terminate()
                 p.wait()
         for pf in self.postfixes:
             pf.stop()
-        if not os.environ.get('FLEET_KEEP'):
+        if not os.environ.get('FLEET_KEEP') and not bad:
             shutil.rmtree(self.base, ignore_errors=True)
+        return bad

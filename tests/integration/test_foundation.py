@@ -35,7 +35,8 @@ def relay_postfix():
 def lab():
     lab = Lab()
     yield lab
-    lab.close()
+    bad = lab.close()
+    assert not bad, '\n'.join(bad)
 
 
 def queue_counts(pf):
