@@ -10,23 +10,22 @@
 #include "util.h"
 
 #define F(n, t, field, mn, mx, req)                                            \
-	{n, t, offsetof(struct agent_config, field),                           \
-	    sizeof(((struct agent_config *)0)->field), mn, mx, req}
+	{                                                                      \
+		n, t, offsetof(struct agent_config, field),                    \
+		    sizeof(((struct agent_config *)0)->field), mn, mx, req     \
+	}
 
 static const struct cfg_field agent_config_fields[] = {
-	F("controller", CFG_URL, controller, 0, 0, true),
-	F("controller_key", CFG_KEY, controller_key, 0, 0, true),
-	F("key_file", CFG_PATH, key_file, 0, 0, true),
-	F("state_dir", CFG_PATH, state_dir, 0, 0, true),
-	F("report_interval", CFG_DURATION, report_interval_ms, 100, 3600000,
-	    false),
-	F("queue_interval", CFG_DURATION, queue_interval_ms, 100, 3600000,
-	    false),
-	F("postqueue", CFG_PATH, postqueue, 0, 0, false),
-	F("postfix_config", CFG_PATH, postfix_config, 0, 0, false),
-	F("spool_max", CFG_UINT, spool_max, 1, 1000000, false),
-	F("request_timeout", CFG_DURATION, request_timeout_ms, 100, 300000,
-	    false),
+    F("controller", CFG_URL, controller, 0, 0, true),
+    F("controller_key", CFG_KEY, controller_key, 0, 0, true),
+    F("key_file", CFG_PATH, key_file, 0, 0, true),
+    F("state_dir", CFG_PATH, state_dir, 0, 0, true),
+    F("report_interval", CFG_DURATION, report_interval_ms, 100, 3600000, false),
+    F("queue_interval", CFG_DURATION, queue_interval_ms, 100, 3600000, false),
+    F("postqueue", CFG_PATH, postqueue, 0, 0, false),
+    F("postfix_config", CFG_PATH, postfix_config, 0, 0, false),
+    F("spool_max", CFG_UINT, spool_max, 1, 1000000, false),
+    F("request_timeout", CFG_DURATION, request_timeout_ms, 100, 300000, false),
 };
 #define NFIELDS (sizeof(agent_config_fields) / sizeof(agent_config_fields[0]))
 
@@ -50,8 +49,8 @@ agent_config_cb(void *user, const char *section, const char *name,
 }
 
 int
-agent_config_load(struct agent_config *conf, const char *path, char *err,
-    size_t errlen)
+agent_config_load(
+    struct agent_config *conf, const char *path, char *err, size_t errlen)
 {
 	struct agent_config_parse p = {.conf = conf};
 	char msg[CFG_ERR_MAX];
@@ -59,14 +58,14 @@ agent_config_load(struct agent_config *conf, const char *path, char *err,
 	memset(conf, 0, sizeof(*conf));
 	conf->report_interval_ms = 10000;
 	conf->queue_interval_ms = 30000;
-	util_strlcpy(conf->postqueue, "/usr/sbin/postqueue",
-	    sizeof(conf->postqueue));
+	util_strlcpy(
+	    conf->postqueue, "/usr/sbin/postqueue", sizeof(conf->postqueue));
 	conf->spool_max = 8640;
 	conf->request_timeout_ms = 5000;
 	if (cfg_parse(path, agent_config_cb, &p, err, errlen) == -1)
 		return (-1);
 	if (cfg_check_required(agent_config_fields, NFIELDS, p.seen, "[agent]",
-		msg, sizeof(msg)) == -1) {
+	        msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		return (-1);
 	}

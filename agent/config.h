@@ -19,7 +19,7 @@ struct agent_config {
 	uint64_t queue_interval_ms;
 	char postqueue[AGENT_PATH_MAX];
 	char postfix_config[AGENT_PATH_MAX]; /* "" for postqueue's default */
-	uint64_t spool_max;		     /* reports */
+	uint64_t spool_max;                  /* reports */
 	uint64_t request_timeout_ms;
 };
 
@@ -27,7 +27,7 @@ struct agent_config {
  * Loads and validates the file at path into *conf (defaults first).
  * Returns 0, or -1 with err set to "file:line: message".
  */
-int agent_config_load(struct agent_config *conf, const char *path, char *err,
-    size_t errlen);
+int agent_config_load(
+    struct agent_config *conf, const char *path, char *err, size_t errlen);
 
 #endif /* FLEET_AGENT_CONFIG_H */

@@ -21,8 +21,7 @@
 
 #define AGENT_DEFAULT_CONFIG "/etc/relayfleet/agent.conf"
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: fleet-agent [-dnv] [-c config]\n");
 	exit(2);
@@ -43,7 +42,7 @@ agent_wait(void)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("agent: reload is not supported yet; restart "
-				 "to apply a new configuration");
+			         "to apply a new configuration");
 			continue;
 		}
 		return (sig);
@@ -91,7 +90,8 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage();
 	if (sodium_init() == -1) {
-		fprintf(stderr, "fleet-agent: libsodium failed to initialize\n");
+		fprintf(
+		    stderr, "fleet-agent: libsodium failed to initialize\n");
 		return (1);
 	}
 	if (agent_config_load(&conf, path, err, sizeof(err)) == -1 ||

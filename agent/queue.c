@@ -29,11 +29,11 @@ static const struct {
 	const char *name;
 	size_t off;
 } queue_names[] = {
-	{"incoming", offsetof(struct wire_queue, incoming)},
-	{"active", offsetof(struct wire_queue, active)},
-	{"deferred", offsetof(struct wire_queue, deferred)},
-	{"hold", offsetof(struct wire_queue, hold)},
-	{"maildrop", offsetof(struct wire_queue, maildrop)},
+    {"incoming", offsetof(struct wire_queue, incoming)},
+    {"active", offsetof(struct wire_queue, active)},
+    {"deferred", offsetof(struct wire_queue, deferred)},
+    {"hold", offsetof(struct wire_queue, hold)},
+    {"maildrop", offsetof(struct wire_queue, maildrop)},
 };
 
 void
@@ -51,7 +51,7 @@ queue_counter(struct wire_queue *q, const char *name)
 	     i++)
 		if (strcmp(name, queue_names[i].name) == 0)
 			return ((uint32_t *)(void *)((char *)q +
-			    queue_names[i].off));
+			                             queue_names[i].off));
 	return (NULL);
 }
 
@@ -107,8 +107,8 @@ struct queue_reader {
 
 /* Feeds n bytes of stdout to the line splitter. */
 static void
-queue_feed(struct queue_scan *qs, struct queue_reader *r, const char *p,
-    size_t n)
+queue_feed(
+    struct queue_scan *qs, struct queue_reader *r, const char *p, size_t n)
 {
 	while (n > 0) {
 		const char *nl = memchr(p, '\n', n);
@@ -142,8 +142,8 @@ queue_feed(struct queue_scan *qs, struct queue_reader *r, const char *p,
 static pid_t
 queue_spawn(const char *path, const char *config_dir, int out[2], int err[2])
 {
-	char *const env[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-	    "LC_ALL=C", NULL};
+	char *const env[] = {
+	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	const char *argv[6];
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t sa;
@@ -161,18 +161,18 @@ queue_spawn(const char *path, const char *config_dir, int out[2], int err[2])
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null",
-	    O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(
+	    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	/* the agent blocks every signal; its children must not inherit that */
 	sigemptyset(&none);
 	sigfillset(&all);
 	posix_spawnattr_init(&sa);
 	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setsigdefault(&sa, &all);
-	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	rv = posix_spawn(&pid, path, &fa, &sa, (char *const *)(void *)argv,
-	    env);
+	posix_spawnattr_setflags(
+	    &sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rv =
+	    posix_spawn(&pid, path, &fa, &sa, (char *const *)(void *)argv, env);
 	posix_spawnattr_destroy(&sa);
 	posix_spawn_file_actions_destroy(&fa);
 	if (rv != 0) {
@@ -222,8 +222,8 @@ queue_read(struct queue_scan *qs, int outfd, int errfd, char *errbuf,
 				queue_feed(qs, &r, chunk, (size_t)n);
 			} else if (errlen + 1 < errcap) {
 				size_t c = (size_t)n < errcap - 1 - errlen
-				    ? (size_t)n
-				    : errcap - 1 - errlen;
+				               ? (size_t)n
+				               : errcap - 1 - errlen;
 				memcpy(errbuf + errlen, chunk, c);
 				errlen += c;
 			}

@@ -18,12 +18,12 @@
 #define QUEUE_LINE_MAX (1024 * 1024) /* bytes; longer lines are skipped */
 
 struct queue_scan {
-	struct wire_queue snap; /* counts so far */
-	uint64_t now;		/* unix seconds, for ages */
+	struct wire_queue snap;  /* counts so far */
+	uint64_t now;            /* unix seconds, for ages */
 	uint64_t oldest_arrival; /* 0 = no deferred message yet */
 	uint64_t lines;
-	uint64_t bad_lines;	/* not JSON, or no known queue_name */
-	uint64_t long_lines;	/* over QUEUE_LINE_MAX, skipped */
+	uint64_t bad_lines;  /* not JSON, or no known queue_name */
+	uint64_t long_lines; /* over QUEUE_LINE_MAX, skipped */
 };
 
 /* Starts a scan at wall-clock time now (unix seconds). */

@@ -27,9 +27,9 @@
 #include "util.h"
 #include "wire.h"
 
-#define REPORT_BACKOFF_MAX_MS 30000
+#define REPORT_BACKOFF_MAX_MS   30000
 #define REPORT_QUEUE_TIMEOUT_MS 60000
-#define REPORT_VERSION "relayfleet/0.1"
+#define REPORT_VERSION          "relayfleet/0.1"
 
 struct report_loop {
 	const struct agent_config *conf;
@@ -56,11 +56,11 @@ report_scan_queue(struct report_loop *l)
 	struct queue_scan qs;
 
 	if (queue_run(&qs, l->conf->postqueue, l->conf->postfix_config,
-		REPORT_QUEUE_TIMEOUT_MS) == -1)
+	        REPORT_QUEUE_TIMEOUT_MS) == -1)
 		log_warnx("queue: scan failed: %s", qs.snap.error);
 	else if (qs.bad_lines != 0 || qs.long_lines != 0)
 		log_warnx("queue: %" PRIu64 " unreadable and %" PRIu64
-			  " over-long lines in postqueue output",
+		          " over-long lines in postqueue output",
 		    qs.bad_lines, qs.long_lines);
 	wire_queue_fini(&l->queue);
 	l->queue = qs.snap;
@@ -81,7 +81,7 @@ report_cut(struct report_loop *l)
 	if (spool_full(l->spool)) {
 		if (!l->warned_full)
 			log_warnx("spool: full (%zu reports): extending the "
-				  "current interval until fleetd acks",
+			          "current interval until fleetd acks",
 			    spool_pending(l->spool));
 		l->warned_full = true;
 		return;
@@ -98,8 +98,8 @@ report_cut(struct report_loop *l)
 	util_strlcpy(r.agent_version, REPORT_VERSION, sizeof(r.agent_version));
 	util_strlcpy(r.hostname, l->hostname, sizeof(r.hostname));
 	if (wire_report_encode(&r, &buf, &len, &errstr) == -1) {
-		log_warnx("report: cannot encode seq=%" PRIu64 ": %s", r.seq,
-		    errstr);
+		log_warnx(
+		    "report: cannot encode seq=%" PRIu64 ": %s", r.seq, errstr);
 		return;
 	}
 	if (spool_put(l->spool, r.seq, buf, len, NULL) == -1)
@@ -118,8 +118,8 @@ report_command(struct report_loop *l, const struct wire_command *c)
 			l->report_ms = c->report_interval_ms;
 		if (c->queue_interval_ms >= 100)
 			l->queue_ms = c->queue_interval_ms;
-		log_info("command: intervals report=%" PRIu64 "ms queue=%" PRIu64
-			 "ms",
+		log_info("command: intervals report=%" PRIu64
+		         "ms queue=%" PRIu64 "ms",
 		    l->report_ms, l->queue_ms);
 		break;
 	case WIRE_CMD_RUN_CHECKS:
@@ -130,20 +130,19 @@ report_command(struct report_loop *l, const struct wire_command *c)
 
 /* Checks an Ack; returns 0 if it acknowledges (epoch, seq). */
 static int
-report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf,
-    size_t len)
+report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf, size_t len)
 {
 	struct wire_agent_reply a;
 	const char *errstr;
 
 	if (wire_agent_reply_decode(&a, buf, len, &errstr) == -1) {
-		log_warnx("report: bad ack for seq=%" PRIu64 ": %s", seq,
-		    errstr);
+		log_warnx(
+		    "report: bad ack for seq=%" PRIu64 ": %s", seq, errstr);
 		return (-1);
 	}
 	if (a.error[0] != '\0') {
-		log_warnx("report: fleetd refused seq=%" PRIu64 ": %s", seq,
-		    a.error);
+		log_warnx(
+		    "report: fleetd refused seq=%" PRIu64 ": %s", seq, a.error);
 		return (-1);
 	}
 	if (a.acked_epoch != spool_epoch(l->spool) || a.acked_seq != seq) {
@@ -177,7 +176,8 @@ report_send_one(struct report_loop *l)
 	    (unsigned)l->conf->request_timeout_ms, NULL, err, sizeof(err));
 	free(buf);
 	if (rv == -1) {
-		log_warnx("report: seq=%" PRIu64 " not delivered: %s", seq, err);
+		log_warnx(
+		    "report: seq=%" PRIu64 " not delivered: %s", seq, err);
 		return (-1);
 	}
 	rv = report_ack(l, seq, resp, resplen);
@@ -207,8 +207,9 @@ report_send(struct report_loop *l)
 		l->next_send = UINT64_MAX;
 		return;
 	}
-	l->backoff_ms = l->backoff_ms == 0 ? (l->report_ms < 1000 ? l->report_ms : 1000)
-					  : l->backoff_ms * 2;
+	l->backoff_ms = l->backoff_ms == 0
+	                    ? (l->report_ms < 1000 ? l->report_ms : 1000)
+	                    : l->backoff_ms * 2;
 	if (l->backoff_ms > REPORT_BACKOFF_MAX_MS)
 		l->backoff_ms = REPORT_BACKOFF_MAX_MS;
 	l->next_send = util_now_ms() + l->backoff_ms;
@@ -268,8 +269,8 @@ report_thread(void *arg)
 		}
 		if (util_now_ms() >= l->next_send)
 			report_send(l);
-	} while (!report_wait(l, report_min3(l->next_queue, l->next_report,
-	    l->next_send)));
+	} while (!report_wait(
+	    l, report_min3(l->next_queue, l->next_report, l->next_send)));
 	return (NULL);
 }
 
@@ -288,9 +289,9 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 	    !wire_word_ok(l->hostname, WIRE_HOST_MAX))
 		util_strlcpy(l->hostname, "unknown", sizeof(l->hostname));
 	if (spool_open(&l->spool, conf->state_dir, conf->spool_max, err,
-		errlen) == -1 ||
+	        errlen) == -1 ||
 	    chan_conn_open(&l->conn, conf->controller, priv,
-		conf->controller_key, err, errlen) == -1)
+	        conf->controller_key, err, errlen) == -1)
 		goto fail;
 	pthread_mutex_init(&l->mtx, NULL);
 	pthread_condattr_init(&ca);
@@ -298,14 +299,13 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 	pthread_cond_init(&l->cv, &ca);
 	pthread_condattr_destroy(&ca);
 	if ((errno = pthread_create(&l->thread, NULL, report_thread, l)) != 0) {
-		snprintf(err, errlen, "cannot start thread: %s",
-		    strerror(errno));
+		snprintf(
+		    err, errlen, "cannot start thread: %s", strerror(errno));
 		pthread_cond_destroy(&l->cv);
 		pthread_mutex_destroy(&l->mtx);
 		goto fail;
 	}
-	log_info("agent: epoch=%016" PRIx64 " next seq=%" PRIu64
-		 " pending=%zu",
+	log_info("agent: epoch=%016" PRIx64 " next seq=%" PRIu64 " pending=%zu",
 	    spool_epoch(l->spool), spool_next_seq(l->spool),
 	    spool_pending(l->spool));
 	*lp = l;
@@ -334,4 +334,3 @@ report_loop_stop(struct report_loop *l)
 	wire_queue_fini(&l->queue);
 	free(l);
 }
-

@@ -16,9 +16,9 @@
 #include "wire.h"
 
 #define CLI_DEFAULT_CONFIG "/etc/relayfleet/fleetctl.conf"
-#define CLI_EXIT_OK	   0
-#define CLI_EXIT_FAIL	   1
-#define CLI_EXIT_USAGE	   2
+#define CLI_EXIT_OK        0
+#define CLI_EXIT_FAIL      1
+#define CLI_EXIT_USAGE     2
 
 struct cli_config {
 	char controller[180];
@@ -29,12 +29,12 @@ struct cli_config {
 
 struct cli {
 	const char *config_path; /* -c, $FLEETCTL_CONFIG or the default */
-	bool json;		 /* --json */
+	bool json;               /* --json */
 };
 
 /* Loads cli->config_path.  Returns 0, or -1 with err set. */
-int cli_config_load(const struct cli *cli, struct cli_config *conf, char *err,
-    size_t errlen);
+int cli_config_load(
+    const struct cli *cli, struct cli_config *conf, char *err, size_t errlen);
 
 /*
  * Sends a control request to fleetd and decodes the answer into *rep

@@ -15,14 +15,16 @@
 #include "util.h"
 
 #define F(n, t, field, mn, mx, req)                                            \
-	{n, t, offsetof(struct cli_config, field),                             \
-	    sizeof(((struct cli_config *)0)->field), mn, mx, req}
+	{                                                                      \
+		n, t, offsetof(struct cli_config, field),                      \
+		    sizeof(((struct cli_config *)0)->field), mn, mx, req       \
+	}
 
 static const struct cfg_field cli_fields[] = {
-	F("controller", CFG_URL, controller, 0, 0, true),
-	F("controller_key", CFG_KEY, controller_key, 0, 0, true),
-	F("key_file", CFG_PATH, key_file, 0, 0, true),
-	F("timeout", CFG_DURATION, timeout_ms, 100, 600000, false),
+    F("controller", CFG_URL, controller, 0, 0, true),
+    F("controller_key", CFG_KEY, controller_key, 0, 0, true),
+    F("key_file", CFG_PATH, key_file, 0, 0, true),
+    F("timeout", CFG_DURATION, timeout_ms, 100, 600000, false),
 };
 #define NFIELDS (sizeof(cli_fields) / sizeof(cli_fields[0]))
 
@@ -41,13 +43,13 @@ cli_config_cb(void *user, const char *section, const char *name,
 		snprintf(err, errlen, "unknown section [%s]", section);
 		return (-1);
 	}
-	return (cfg_set(cli_fields, NFIELDS, p->conf, &p->seen, name, value,
-	    err, errlen));
+	return (cfg_set(
+	    cli_fields, NFIELDS, p->conf, &p->seen, name, value, err, errlen));
 }
 
 int
-cli_config_load(const struct cli *cli, struct cli_config *conf, char *err,
-    size_t errlen)
+cli_config_load(
+    const struct cli *cli, struct cli_config *conf, char *err, size_t errlen)
 {
 	struct cli_parse p = {.conf = conf};
 	char msg[CFG_ERR_MAX];
@@ -57,7 +59,7 @@ cli_config_load(const struct cli *cli, struct cli_config *conf, char *err,
 	if (cfg_parse(cli->config_path, cli_config_cb, &p, err, errlen) == -1)
 		return (-1);
 	if (cfg_check_required(cli_fields, NFIELDS, p.seen, "[fleetctl]", msg,
-		sizeof(msg)) == -1) {
+	        sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s: %s", cli->config_path, msg);
 		return (-1);
 	}
@@ -83,13 +85,13 @@ cli_ctl_call(const struct cli *cli, const struct wire_ctl_request *req,
 		goto out;
 	}
 	if (chan_conn_open(&conn, conf.controller, priv, conf.controller_key,
-		err, errlen) == -1 ||
+	        err, errlen) == -1 ||
 	    chan_conn_call(conn, buf, len, &resp, &resplen,
-		(unsigned)conf.timeout_ms, NULL, err, errlen) == -1)
+	        (unsigned)conf.timeout_ms, NULL, err, errlen) == -1)
 		goto out;
 	if (wire_ctl_reply_decode(rep, resp, resplen, &errstr) == -1) {
-		snprintf(err, errlen, "malformed answer from fleetd: %s",
-		    errstr);
+		snprintf(
+		    err, errlen, "malformed answer from fleetd: %s", errstr);
 		goto out;
 	}
 	rv = 0;

@@ -16,9 +16,8 @@
 
 #define STATUS_NCOLS 10
 
-static const char *const status_heads[STATUS_NCOLS] = {"RELAY", "IP",
-    "HOSTING", "LAST", "SEQ", "INCOMING", "ACTIVE", "DEFERRED", "HOLD",
-    "MAILDROP"};
+static const char *const status_heads[STATUS_NCOLS] = {"RELAY", "IP", "HOSTING",
+    "LAST", "SEQ", "INCOMING", "ACTIVE", "DEFERRED", "HOLD", "MAILDROP"};
 
 struct status_row {
 	char col[STATUS_NCOLS][WIRE_NAME_MAX + 1];
@@ -34,8 +33,8 @@ status_u32(char *buf, size_t len, bool ok, uint32_t v)
 }
 
 static void
-status_fill(struct status_row *row, const struct wire_relay_status *r,
-    uint64_t now)
+status_fill(
+    struct status_row *row, const struct wire_relay_status *r, uint64_t now)
 {
 	const struct wire_queue *q = &r->queue;
 	bool qok = r->has_queue && q->valid;
@@ -105,8 +104,8 @@ status_json_queue(const struct wire_relay_status *r)
 	cJSON_AddNumberToObject(o, "deferred", q->deferred);
 	cJSON_AddNumberToObject(o, "hold", q->hold);
 	cJSON_AddNumberToObject(o, "maildrop", q->maildrop);
-	cJSON_AddNumberToObject(o, "oldest_deferred_age",
-	    q->oldest_deferred_age);
+	cJSON_AddNumberToObject(
+	    o, "oldest_deferred_age", q->oldest_deferred_age);
 	cJSON_AddNumberToObject(o, "taken_at", (double)q->taken_at);
 	if (!q->valid)
 		cJSON_AddStringToObject(o, "error", q->error);
@@ -130,8 +129,8 @@ status_json(const struct wire_ctl_reply *rep)
 		if (r->has_report)
 			cJSON_AddNumberToObject(o, "last_report_age",
 			    rep->now > r->last_report_at
-				? (double)(rep->now - r->last_report_at)
-				: 0);
+			        ? (double)(rep->now - r->last_report_at)
+			        : 0);
 		else
 			cJSON_AddNullToObject(o, "last_report_age");
 		cJSON_AddNumberToObject(o, "last_seq", (double)r->last_seq);

@@ -19,15 +19,15 @@ struct cmd_entry {
 };
 
 static const struct cmd_entry cmd_table[] = {
-	{"status", cmd_status, "status [RELAY]"},
-	{"keygen", cmd_keygen, "keygen PATH"},
+    {"status", cmd_status, "status [RELAY]"},
+    {"keygen", cmd_keygen, "keygen PATH"},
 };
 
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: fleetctl [-c config] [--json] command [args]\n"
-			"commands:\n");
+	                "commands:\n");
 	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
 		fprintf(stderr, "  %s\n", cmd_table[i].usage);
 	return (CLI_EXIT_USAGE);

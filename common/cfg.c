@@ -63,8 +63,7 @@ cfg_long_line(const char *buf)
 }
 
 int
-cfg_parse(const char *path, cfg_handler h, void *user, char *err,
-    size_t errlen)
+cfg_parse(const char *path, cfg_handler h, void *user, char *err, size_t errlen)
 {
 	struct cfg_ctx ctx = {.h = h, .user = user};
 	size_t len;
@@ -103,8 +102,8 @@ cfg_name_ok(const char *s)
 	size_t n = strlen(s);
 
 	return (n >= 1 && n <= CFG_NAME_MAX &&
-	    strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		      "0123456789_.-") == n);
+	        strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                  "0123456789_.-") == n);
 }
 
 bool
@@ -143,11 +142,13 @@ cfg_set_string(const struct cfg_field *f, char *dst, const char *value,
 	else if (f->type == CFG_NAME && !cfg_name_ok(value))
 		*errstr = "name must be 1-63 characters of [A-Za-z0-9_.-]";
 	else if (f->type == CFG_IP && inet_pton(AF_INET, value, addr) != 1 &&
-	    inet_pton(AF_INET6, value, addr) != 1)
+	         inet_pton(AF_INET6, value, addr) != 1)
 		*errstr = "not an IP address";
-	else if (f->type == CFG_URL && (strncmp(value, "tcp://", 6) != 0 ||
-	    (port = strrchr(value + 6, ':')) == NULL || port[1] == '\0' ||
-	    strspn(port + 1, "0123456789") != strlen(port + 1)))
+	else if (f->type == CFG_URL &&
+	         (strncmp(value, "tcp://", 6) != 0 ||
+	             (port = strrchr(value + 6, ':')) == NULL ||
+	             port[1] == '\0' ||
+	             strspn(port + 1, "0123456789") != strlen(port + 1)))
 		*errstr = "not a tcp://host:port URL";
 	else {
 		memcpy(dst, value, strlen(value) + 1);
@@ -164,11 +165,11 @@ cfg_set_value(const struct cfg_field *f, void *obj, const char *value,
 
 	switch (f->type) {
 	case CFG_DURATION:
-		return (util_parse_duration(value, f->min, f->max,
-		    (uint64_t *)(void *)p, errstr));
+		return (util_parse_duration(
+		    value, f->min, f->max, (uint64_t *)(void *)p, errstr));
 	case CFG_UINT:
-		return (util_parse_uint(value, f->min, f->max,
-		    (uint64_t *)(void *)p, errstr));
+		return (util_parse_uint(
+		    value, f->min, f->max, (uint64_t *)(void *)p, errstr));
 	case CFG_KEY:
 		return (key_decode((uint8_t *)p, value, errstr));
 	case CFG_STRING:

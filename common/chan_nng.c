@@ -24,7 +24,7 @@
 
 #include "util.h"
 
-#define CHAN_NCTX_DEFAULT 16
+#define CHAN_NCTX_DEFAULT  16
 #define CHAN_RECONN_MIN_MS 100
 #define CHAN_RECONN_MAX_MS 30000
 
@@ -41,7 +41,8 @@ chan_socket_opts(nng_socket s)
 	int rv;
 
 	if ((rv = nng_socket_set_size(s, NNG_OPT_RECVMAXSZ, CHAN_MAX_FRAME)) ||
-	    (rv = nng_socket_set_ms(s, NNG_OPT_RECONNMINT, CHAN_RECONN_MIN_MS)) ||
+	    (rv = nng_socket_set_ms(
+	         s, NNG_OPT_RECONNMINT, CHAN_RECONN_MIN_MS)) ||
 	    (rv = nng_socket_set_ms(s, NNG_OPT_RECONNMAXT, CHAN_RECONN_MAX_MS)))
 		return (rv);
 	return (0);
@@ -61,7 +62,7 @@ chan_conn_open(struct chan_conn **cp, const char *url, const uint8_t *priv,
 	}
 	if ((rv = chan_socket_opts(c->sock)) != 0 ||
 	    (rv = nng_socket_set_ms(c->sock, NNG_OPT_REQ_RESENDTIME,
-		 NNG_DURATION_INFINITE)) != 0 ||
+	         NNG_DURATION_INFINITE)) != 0 ||
 	    (rv = nng_dial(c->sock, url, NULL, NNG_FLAG_NONBLOCK)) != 0) {
 		snprintf(err, errlen, "%s: %s", url, nng_strerror(rv));
 		nng_close(c->sock);
@@ -101,7 +102,8 @@ chan_conn_xfer(struct chan_conn *c, const uint8_t *frame, size_t len,
 		return (-1);
 	}
 	memcpy(nng_msg_body(m), frame, len);
-	nng_socket_set_ms(c->sock, NNG_OPT_SENDTIMEO, (nng_duration)(deadline - now));
+	nng_socket_set_ms(
+	    c->sock, NNG_OPT_SENDTIMEO, (nng_duration)(deadline - now));
 	if ((rv = nng_sendmsg(c->sock, m, 0)) != 0) {
 		nng_msg_free(m);
 		snprintf(err, errlen, "send: %s", nng_strerror(rv));
@@ -111,9 +113,9 @@ chan_conn_xfer(struct chan_conn *c, const uint8_t *frame, size_t len,
 	nng_socket_set_ms(c->sock, NNG_OPT_RECVTIMEO,
 	    (nng_duration)(deadline > now ? deadline - now : 1));
 	if ((rv = nng_recvmsg(c->sock, reply, 0)) != 0) {
-		snprintf(err, errlen, "%s", rv == NNG_ETIMEDOUT
-			? "timed out waiting for fleetd"
-			: nng_strerror(rv));
+		snprintf(err, errlen, "%s",
+		    rv == NNG_ETIMEDOUT ? "timed out waiting for fleetd"
+		                        : nng_strerror(rv));
 		return (-1);
 	}
 	return (0);
@@ -125,8 +127,8 @@ chan_conn_refused(enum chan_reject r, bool from_peer, enum chan_reject *rej,
 {
 	if (rej != NULL)
 		*rej = r;
-	snprintf(err, errlen, "%s: %s", from_peer ? "fleetd refused" : "bad answer",
-	    chan_reject_str(r));
+	snprintf(err, errlen, "%s: %s",
+	    from_peer ? "fleetd refused" : "bad answer", chan_reject_str(r));
 }
 
 static int
@@ -143,8 +145,8 @@ chan_conn_handshake(struct chan_conn *c, uint64_t deadline,
 		snprintf(err, errlen, "cannot build hello");
 		return (-1);
 	}
-	if (chan_conn_xfer(c, hello, sizeof(hello), &m, deadline, err,
-		errlen) == -1)
+	if (chan_conn_xfer(
+	        c, hello, sizeof(hello), &m, deadline, err, errlen) == -1)
 		return (-1);
 	rv = chan_client_welcome(&c->cli, nng_msg_body(m), nng_msg_len(m),
 	    util_now_ms(), &r, &from_peer);
@@ -178,7 +180,7 @@ chan_conn_data(struct chan_conn *c, const uint8_t *req, size_t len,
 	free(frame);
 	pt = xmalloc(nng_msg_len(m) + 1);
 	if (chan_client_open(&c->cli, nng_msg_body(m), nng_msg_len(m), pt,
-		&ptlen, &r, &from_peer) == -1) {
+	        &ptlen, &r, &from_peer) == -1) {
 		nng_msg_free(m);
 		free(pt);
 		if (from_peer && r == CHAN_REJ_SESSION) {
@@ -196,8 +198,8 @@ chan_conn_data(struct chan_conn *c, const uint8_t *req, size_t len,
 
 int
 chan_conn_call(struct chan_conn *c, const uint8_t *req, size_t len,
-    uint8_t **resp, size_t *resplen, unsigned timeout_ms,
-    enum chan_reject *rej, char *err, size_t errlen)
+    uint8_t **resp, size_t *resplen, unsigned timeout_ms, enum chan_reject *rej,
+    char *err, size_t errlen)
 {
 	uint64_t deadline = util_now_ms() + timeout_ms;
 	int rv = -2;
@@ -209,8 +211,8 @@ chan_conn_call(struct chan_conn *c, const uint8_t *req, size_t len,
 		if (!chan_client_ready(&c->cli, util_now_ms()) &&
 		    chan_conn_handshake(c, deadline, rej, err, errlen) == -1)
 			return (-1);
-		rv = chan_conn_data(c, req, len, resp, resplen, deadline, rej,
-		    err, errlen);
+		rv = chan_conn_data(
+		    c, req, len, resp, resplen, deadline, rej, err, errlen);
 	}
 	if (rv == -2) {
 		snprintf(err, errlen, "fleetd refused: %s",
@@ -347,8 +349,8 @@ chan_call_reply(struct chan_call *call, const uint8_t *payload, size_t len)
 	int rv;
 
 	nng_mtx_lock(l->mtx);
-	rv = chan_server_seal(&l->srv, call->session, call->counter, payload,
-	    len, frame, &flen);
+	rv = chan_server_seal(
+	    &l->srv, call->session, call->counter, payload, len, frame, &flen);
 	if (rv == -1)
 		l->stats.rejected[CHAN_REJ_SESSION]++;
 	nng_mtx_unlock(l->mtx);

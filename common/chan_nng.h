@@ -67,17 +67,17 @@ typedef void (*chan_handler_cb)(void *arg, struct chan_call *call, size_t peer,
  * Told of every refused frame; rx->has_key and rx->key identify the sender
  * of a HELLO refused for its key.  Runs on an nng thread; must not block.
  */
-typedef void (*chan_reject_cb)(void *arg, enum chan_reject rej,
-    const struct chan_rx *rx);
+typedef void (*chan_reject_cb)(
+    void *arg, enum chan_reject rej, const struct chan_rx *rx);
 
 struct chan_listener_conf {
 	const char *url;
-	const uint8_t *priv; /* our static private key */
+	const uint8_t *priv;                  /* our static private key */
 	const uint8_t (*keys)[NOISE_KEY_LEN]; /* allowlist */
 	size_t nkeys;
 	unsigned nctx; /* parallel requests, 0 for the default (16) */
 	chan_handler_cb handler;
-	void *arg;	    /* for handler */
+	void *arg;             /* for handler */
 	chan_reject_cb reject; /* may be NULL */
 	void *reject_arg;
 };
@@ -98,8 +98,8 @@ void chan_listener_stop(struct chan_listener *l);
  * invalid.  If the session died meanwhile the peer gets a REJECT and
  * retries.  May be called from any thread; does not block.
  */
-void chan_call_reply(struct chan_call *call, const uint8_t *payload,
-    size_t len);
+void chan_call_reply(
+    struct chan_call *call, const uint8_t *payload, size_t len);
 
 /* The counter of the DATA a call answers (for logs). */
 uint64_t chan_call_counter(const struct chan_call *call);

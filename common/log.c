@@ -62,10 +62,9 @@ log_vwrite(int pri, const char *fmt, va_list ap, const char *cause)
 	gmtime_r(&ts.tv_sec, &tm);
 	n = snprintf(line, sizeof(line),
 	    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%d]: %s%s%s\n",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, log_ident,
-	    (int)getpid(), msg, cause != NULL ? ": " : "",
-	    cause != NULL ? cause : "");
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, ts.tv_nsec / 1000000, log_ident, (int)getpid(), msg,
+	    cause != NULL ? ": " : "", cause != NULL ? cause : "");
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(line)) {

@@ -5,38 +5,38 @@
 #include <string.h>
 
 static const char *const reason_status_names[] = {
-	[STATUS_UNSPEC] = "unspec",
-	[STATUS_SENT] = "sent",
-	[STATUS_DEFERRED] = "deferred",
-	[STATUS_BOUNCED] = "bounced",
-	[STATUS_EXPIRED] = "expired",
+    [STATUS_UNSPEC] = "unspec",
+    [STATUS_SENT] = "sent",
+    [STATUS_DEFERRED] = "deferred",
+    [STATUS_BOUNCED] = "bounced",
+    [STATUS_EXPIRED] = "expired",
 };
 
 static const char *const reason_class_names[] = {
-	[CLASS_UNSPEC] = "unspec",
-	[CLASS_DELIVERED] = "delivered",
-	[CLASS_IP_BLOCKED] = "ip_blocked",
-	[CLASS_IP_THROTTLED] = "ip_throttled",
-	[CLASS_PTR] = "ptr",
-	[CLASS_BUSY] = "busy",
-	[CLASS_NETWORK] = "network",
-	[CLASS_TLS] = "tls",
-	[CLASS_AUTH] = "auth",
-	[CLASS_DOMAIN_REPUTATION] = "domain_reputation",
-	[CLASS_CONTENT] = "content",
-	[CLASS_GREYLISTED] = "greylisted",
-	[CLASS_RECIPIENT_LIMIT] = "recipient_limit",
-	[CLASS_MAILBOX_FULL] = "mailbox_full",
-	[CLASS_UNKNOWN_USER] = "unknown_user",
-	[CLASS_DNS] = "dns",
-	[CLASS_OTHER] = "other",
+    [CLASS_UNSPEC] = "unspec",
+    [CLASS_DELIVERED] = "delivered",
+    [CLASS_IP_BLOCKED] = "ip_blocked",
+    [CLASS_IP_THROTTLED] = "ip_throttled",
+    [CLASS_PTR] = "ptr",
+    [CLASS_BUSY] = "busy",
+    [CLASS_NETWORK] = "network",
+    [CLASS_TLS] = "tls",
+    [CLASS_AUTH] = "auth",
+    [CLASS_DOMAIN_REPUTATION] = "domain_reputation",
+    [CLASS_CONTENT] = "content",
+    [CLASS_GREYLISTED] = "greylisted",
+    [CLASS_RECIPIENT_LIMIT] = "recipient_limit",
+    [CLASS_MAILBOX_FULL] = "mailbox_full",
+    [CLASS_UNKNOWN_USER] = "unknown_user",
+    [CLASS_DNS] = "dns",
+    [CLASS_OTHER] = "other",
 };
 
 static const char *const reason_check_names[] = {
-	[CHECK_UNSPEC] = "unspec",
-	[CHECK_OK] = "ok",
-	[CHECK_FAIL] = "fail",
-	[CHECK_ERROR] = "error",
+    [CHECK_UNSPEC] = "unspec",
+    [CHECK_OK] = "ok",
+    [CHECK_FAIL] = "fail",
+    [CHECK_ERROR] = "error",
 };
 
 const char *
@@ -90,6 +90,6 @@ reason_class_parse(const char *name, enum reason_class *c)
 bool
 reason_class_is_ip(enum reason_class c)
 {
-	return (c == CLASS_IP_BLOCKED || c == CLASS_IP_THROTTLED ||
-	    c == CLASS_PTR);
+	return (
+	    c == CLASS_IP_BLOCKED || c == CLASS_IP_THROTTLED || c == CLASS_PTR);
 }

@@ -134,8 +134,12 @@ util_parse_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
 		const char *unit;
 		uint64_t mult;
 	} units[] = {
-		{"ms", 1}, {"s", 1000}, {"", 1000}, {"m", 60000},
-		{"h", 3600000}, {"d", 86400000},
+	    {"ms", 1},
+	    {"s", 1000},
+	    {"", 1000},
+	    {"m", 60000},
+	    {"h", 3600000},
+	    {"d", 86400000},
 	};
 	char num[32];
 	size_t n = strspn(s, "0123456789");
@@ -169,8 +173,8 @@ util_parse_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
 }
 
 int
-util_write_file_atomic(const char *path, const void *buf, size_t len,
-    unsigned mode)
+util_write_file_atomic(
+    const char *path, const void *buf, size_t len, unsigned mode)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *slash;
@@ -183,7 +187,7 @@ util_write_file_atomic(const char *path, const void *buf, size_t len,
 		return (-1);
 	}
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		 (mode_t)mode)) == -1)
+	         (mode_t)mode)) == -1)
 		return (-1);
 	while (off < len) {
 		if ((w = write(fd, (const char *)buf + off, len - off)) == -1) {

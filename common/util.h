@@ -19,9 +19,9 @@ char *xstrdup(const char *s);
 /* strlcpy semantics: returns strlen(src); truncates to dstsize - 1. */
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
 
-uint64_t util_now_ms(void);	 /* CLOCK_MONOTONIC, milliseconds */
-uint64_t util_wall_s(void);	 /* CLOCK_REALTIME, unix seconds */
-uint64_t util_wall_ns(void);	 /* CLOCK_REALTIME, nanoseconds */
+uint64_t util_now_ms(void);  /* CLOCK_MONOTONIC, milliseconds */
+uint64_t util_wall_s(void);  /* CLOCK_REALTIME, unix seconds */
+uint64_t util_wall_ns(void); /* CLOCK_REALTIME, nanoseconds */
 
 /*
  * Parses a duration: a number with an optional unit ms, s, m, h, d
@@ -43,8 +43,8 @@ int util_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
  * directory, fsync, rename, fsync of the directory.  mode is applied to
  * the new file.  Returns 0 or -1 with errno set.
  */
-int util_write_file_atomic(const char *path, const void *buf, size_t len,
-    unsigned mode);
+int util_write_file_atomic(
+    const char *path, const void *buf, size_t len, unsigned mode);
 
 /*
  * Reads a whole regular file of at most max bytes into a malloc'd buffer

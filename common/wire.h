@@ -23,22 +23,22 @@
 
 #define WIRE_VERSION 1
 
-#define WIRE_MAX_MSG	  (1024 * 1024) /* encoded message, bytes */
-#define WIRE_MAX_ALLOC	  (8 * 1024 * 1024) /* unpack allocations, bytes */
-#define WIRE_PROVIDER_MAX 32 /* [a-z0-9_.-]+ */
-#define WIRE_DSN_MAX	  15 /* [0-9.]+ ("4.7.650"), may be empty */
-#define WIRE_HOST_MAX	  255 /* printable, no spaces */
-#define WIRE_TEXT_MAX	  2048 /* sample text: printable, UTF-8 bytes ok */
-#define WIRE_NAME_MAX	  63 /* check names, relay names */
-#define WIRE_DETAIL_MAX	  255
+#define WIRE_MAX_MSG      (1024 * 1024)     /* encoded message, bytes */
+#define WIRE_MAX_ALLOC    (8 * 1024 * 1024) /* unpack allocations, bytes */
+#define WIRE_PROVIDER_MAX 32                /* [a-z0-9_.-]+ */
+#define WIRE_DSN_MAX      15   /* [0-9.]+ ("4.7.650"), may be empty */
+#define WIRE_HOST_MAX     255  /* printable, no spaces */
+#define WIRE_TEXT_MAX     2048 /* sample text: printable, UTF-8 bytes ok */
+#define WIRE_NAME_MAX     63   /* check names, relay names */
+#define WIRE_DETAIL_MAX   255
 #define WIRE_VERSION_MAX  63
-#define WIRE_IP_MAX	  45
+#define WIRE_IP_MAX       45
 #define WIRE_COUNTERS_MAX 4096
 #define WIRE_SAMPLES_MAX  512
-#define WIRE_CHECKS_MAX	  64
+#define WIRE_CHECKS_MAX   64
 #define WIRE_QUEUE_BY_MAX 1024
 #define WIRE_COMMANDS_MAX 8
-#define WIRE_RELAYS_MAX	  4096
+#define WIRE_RELAYS_MAX   4096
 
 struct wire_queue_count {
 	char provider[WIRE_PROVIDER_MAX + 1];
@@ -82,8 +82,8 @@ struct wire_check {
 };
 
 struct wire_report {
-	uint64_t epoch; /* != 0 */
-	uint64_t seq;	/* >= 1 */
+	uint64_t epoch;                        /* != 0 */
+	uint64_t seq;                          /* >= 1 */
 	uint64_t interval_start, interval_end; /* start <= end */
 	bool has_queue;
 	struct wire_queue queue;
@@ -150,8 +150,8 @@ struct wire_ctl_reply {
  * Return 0, or -1 with *errstr set if the struct breaks a limit above
  * (nothing is allocated then).
  */
-int wire_report_encode(const struct wire_report *r, uint8_t **buf,
-    size_t *len, const char **errstr);
+int wire_report_encode(const struct wire_report *r, uint8_t **buf, size_t *len,
+    const char **errstr);
 int wire_agent_reply_encode(const struct wire_agent_reply *a, uint8_t **buf,
     size_t *len, const char **errstr);
 int wire_ctl_request_encode(const struct wire_ctl_request *q, uint8_t **buf,
@@ -164,8 +164,8 @@ int wire_ctl_reply_encode(const struct wire_ctl_reply *c, uint8_t **buf,
  * set to a static string naming the first problem ("report.seq missing",
  * "counter.provider charset", ...); *out is untouched on failure.
  */
-int wire_report_decode(struct wire_report *out, const uint8_t *buf,
-    size_t len, const char **errstr);
+int wire_report_decode(struct wire_report *out, const uint8_t *buf, size_t len,
+    const char **errstr);
 int wire_agent_reply_decode(struct wire_agent_reply *out, const uint8_t *buf,
     size_t len, const char **errstr);
 int wire_ctl_request_decode(struct wire_ctl_request *out, const uint8_t *buf,

@@ -17,26 +17,28 @@
 #include "util.h"
 
 #define FIELD(s, n, t, field, req)                                             \
-	{n, t, offsetof(struct s, field), sizeof(((struct s *)0)->field), 0,   \
-	    0, req}
+	{                                                                      \
+		n, t, offsetof(struct s, field),                               \
+		    sizeof(((struct s *)0)->field), 0, 0, req                  \
+	}
 
 static const struct cfg_field fleetd_fields[] = {
-	FIELD(fleetd_config, "agent_listen", CFG_URL, agent_listen, false),
-	FIELD(fleetd_config, "control_listen", CFG_URL, control_listen, false),
-	FIELD(fleetd_config, "key_file", CFG_PATH, key_file, true),
-	FIELD(fleetd_config, "database", CFG_PATH, database, true),
+    FIELD(fleetd_config, "agent_listen", CFG_URL, agent_listen, false),
+    FIELD(fleetd_config, "control_listen", CFG_URL, control_listen, false),
+    FIELD(fleetd_config, "key_file", CFG_PATH, key_file, true),
+    FIELD(fleetd_config, "database", CFG_PATH, database, true),
 };
 
 static const struct cfg_field relay_fields[] = {
-	FIELD(fleetd_relay, "ip", CFG_IP, ip, true),
-	FIELD(fleetd_relay, "hosting", CFG_NAME, hosting, false),
-	FIELD(fleetd_relay, "agent_key", CFG_KEY, agent_key, true),
-	FIELD(fleetd_relay, "lb_server", CFG_STRING, lb_server, false),
+    FIELD(fleetd_relay, "ip", CFG_IP, ip, true),
+    FIELD(fleetd_relay, "hosting", CFG_NAME, hosting, false),
+    FIELD(fleetd_relay, "agent_key", CFG_KEY, agent_key, true),
+    FIELD(fleetd_relay, "lb_server", CFG_STRING, lb_server, false),
 };
 
 static const struct cfg_field operator_fields[] = {
-	FIELD(fleetd_operator, "key", CFG_KEY, key, true),
-	FIELD(fleetd_operator, "role", CFG_NAME, role_text, false),
+    FIELD(fleetd_operator, "key", CFG_KEY, key, true),
+    FIELD(fleetd_operator, "role", CFG_NAME, role_text, false),
 };
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -47,11 +49,11 @@ fleetd_config_relay(struct fleetd_config *c, const char *name)
 	for (size_t i = 0; i < c->nrelays; i++)
 		if (strcmp(c->relays[i].name, name) == 0)
 			return (&c->relays[i]);
-	c->relays = xreallocarray(c->relays, c->nrelays + 1,
-	    sizeof(*c->relays));
+	c->relays =
+	    xreallocarray(c->relays, c->nrelays + 1, sizeof(*c->relays));
 	memset(&c->relays[c->nrelays], 0, sizeof(c->relays[0]));
-	util_strlcpy(c->relays[c->nrelays].name, name,
-	    sizeof(c->relays[0].name));
+	util_strlcpy(
+	    c->relays[c->nrelays].name, name, sizeof(c->relays[0].name));
 	return (&c->relays[c->nrelays++]);
 }
 
@@ -78,10 +80,12 @@ fleetd_config_cb(void *user, const char *section, const char *name,
 		return (cfg_set(fleetd_fields, N(fleetd_fields), c, &c->seen,
 		    name, value, err, errlen));
 	if ((cfg_section_is(section, "relay", &sname) ||
-		cfg_section_is(section, "operator", &sname)) &&
+	        cfg_section_is(section, "operator", &sname)) &&
 	    !cfg_name_ok(sname)) {
-		snprintf(err, errlen, "[%s]: name must be 1-63 characters of "
-		    "[A-Za-z0-9_.-]", section);
+		snprintf(err, errlen,
+		    "[%s]: name must be 1-63 characters of "
+		    "[A-Za-z0-9_.-]",
+		    section);
 		return (-1);
 	}
 	if (cfg_section_is(section, "relay", &sname)) {
@@ -110,13 +114,15 @@ fleetd_config_check_relays(struct fleetd_config *c, char *err, size_t errlen)
 
 		snprintf(what, sizeof(what), "[relay %s]", r->name);
 		if (cfg_check_required(relay_fields, N(relay_fields), r->seen,
-			what, err, errlen) == -1)
+		        what, err, errlen) == -1)
 			return (-1);
 		for (size_t j = 0; j < i; j++) {
 			if (sodium_memcmp(r->agent_key, c->relays[j].agent_key,
-				KEY_LEN) == 0) {
-				snprintf(err, errlen, "%s: agent_key already "
-				    "used by relay %s", what, c->relays[j].name);
+			        KEY_LEN) == 0) {
+				snprintf(err, errlen,
+				    "%s: agent_key already "
+				    "used by relay %s",
+				    what, c->relays[j].name);
 				return (-1);
 			}
 		}
@@ -134,9 +140,10 @@ fleetd_config_check_ops(struct fleetd_config *c, char *err, size_t errlen)
 
 		snprintf(what, sizeof(what), "[operator %s]", o->name);
 		if (cfg_check_required(operator_fields, N(operator_fields),
-			o->seen, what, err, errlen) == -1)
+		        o->seen, what, err, errlen) == -1)
 			return (-1);
-		if (o->role_text[0] == '\0' || strcmp(o->role_text, "read") == 0)
+		if (o->role_text[0] == '\0' ||
+		    strcmp(o->role_text, "read") == 0)
 			o->role = ROLE_READ;
 		else if (strcmp(o->role_text, "admin") == 0)
 			o->role = ROLE_ADMIN;
@@ -150,8 +157,8 @@ fleetd_config_check_ops(struct fleetd_config *c, char *err, size_t errlen)
 }
 
 int
-fleetd_config_load(struct fleetd_config *conf, const char *path, char *err,
-    size_t errlen)
+fleetd_config_load(
+    struct fleetd_config *conf, const char *path, char *err, size_t errlen)
 {
 	char msg[CFG_ERR_MAX];
 
@@ -163,7 +170,7 @@ fleetd_config_load(struct fleetd_config *conf, const char *path, char *err,
 	if (cfg_parse(path, fleetd_config_cb, conf, err, errlen) == -1)
 		return (-1);
 	if (cfg_check_required(fleetd_fields, N(fleetd_fields), conf->seen,
-		"[fleetd]", msg, sizeof(msg)) == -1 ||
+	        "[fleetd]", msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_relays(conf, msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_ops(conf, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, msg);

@@ -49,8 +49,8 @@ struct fleetd_config {
  * Loads and validates the file at path.  Returns 0, or -1 with err set
  * ("file:line: message"); *conf needs fleetd_config_free() either way.
  */
-int fleetd_config_load(struct fleetd_config *conf, const char *path,
-    char *err, size_t errlen);
+int fleetd_config_load(
+    struct fleetd_config *conf, const char *path, char *err, size_t errlen);
 
 void fleetd_config_free(struct fleetd_config *conf);
 

@@ -85,8 +85,8 @@ ingest_reply_ctl(struct chan_call *call, const struct wire_ctl_reply *c)
 		struct wire_ctl_reply e = {.now = c->now};
 
 		log_warnx("ctl: cannot encode reply: %s", errstr);
-		snprintf(e.error, sizeof(e.error), "reply too large: %s",
-		    errstr);
+		snprintf(
+		    e.error, sizeof(e.error), "reply too large: %s", errstr);
 		if (wire_ctl_reply_encode(&e, &buf, &len, &errstr) == -1) {
 			chan_call_reply(call, NULL, 0);
 			return;
@@ -172,11 +172,12 @@ ingest_store_batch(struct ingest *in, struct ingest_jobs *batch)
 
 	if (store_begin(in->st) == -1)
 		goto fail;
-	STAILQ_FOREACH(j, batch, entry) {
+	STAILQ_FOREACH(j, batch, entry)
+	{
 		if (j->kind != INGEST_REPORT)
 			continue;
 		if (store_add_report(in->st, in->conf->relays[j->peer].name,
-			&j->report, now, &j->is_dup) == -1) {
+		        &j->report, now, &j->is_dup) == -1) {
 			store_rollback(in->st);
 			goto fail;
 		}
@@ -198,8 +199,8 @@ ingest_answer(struct ingest *in, struct ingest_job *j, bool stored)
 	struct wire_ctl_reply c;
 
 	if (j->kind == INGEST_CTL) {
-		ctl_execute(in->st, in->conf, &in->conf->ops[j->peer], &j->ctl,
-		    &c);
+		ctl_execute(
+		    in->st, in->conf, &in->conf->ops[j->peer], &j->ctl, &c);
 		ingest_reply_ctl(j->call, &c);
 		wire_ctl_reply_fini(&c);
 		return;
@@ -248,8 +249,9 @@ ingest_take(struct ingest *in, struct ingest_jobs *batch)
 	pthread_mutex_lock(&in->mtx);
 	while (in->njobs == 0 && !in->stopping)
 		pthread_cond_wait(&in->cv, &in->mtx);
-	for (size_t n = 0; n < INGEST_BATCH_MAX &&
-	     (j = STAILQ_FIRST(&in->jobs)) != NULL; n++) {
+	for (size_t n = 0;
+	     n < INGEST_BATCH_MAX && (j = STAILQ_FIRST(&in->jobs)) != NULL;
+	     n++) {
 		STAILQ_REMOVE_HEAD(&in->jobs, entry);
 		in->njobs--;
 		if (j->kind == INGEST_CTL)

@@ -28,9 +28,9 @@ struct ingest;
 struct ingest_stats {
 	uint64_t reports;    /* stored */
 	uint64_t duplicates; /* acked again, not stored again */
-	uint64_t bad;	     /* refused by the decoder */
+	uint64_t bad;        /* refused by the decoder */
 	uint64_t store_errors;
-	uint64_t ctl;	     /* control requests */
+	uint64_t ctl; /* control requests */
 };
 
 /*

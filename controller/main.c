@@ -37,8 +37,7 @@ struct fleetd_endpoint {
 	uint64_t suppressed;
 };
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr, "usage: fleetd [-dnv] [-c config]\n");
 	exit(2);
@@ -66,21 +65,21 @@ fleetd_reject_cb(void *arg, enum chan_reject rej, const struct chan_rx *rx)
 		ep->suppressed++;
 	pthread_mutex_unlock(&ep->mtx);
 	if (suppressed != 0)
-		log_warnx("%s: %" PRIu64 " more refusals not logged",
-		    ep->what, suppressed);
+		log_warnx("%s: %" PRIu64 " more refusals not logged", ep->what,
+		    suppressed);
 	if (!log_it)
 		return;
 	if (rx->has_key)
 		key_encode(key, rx->key);
-	log_warnx("%s: refused: %s: key=%s", ep->what, chan_reject_str(rej),
-	    key);
+	log_warnx(
+	    "%s: refused: %s: key=%s", ep->what, chan_reject_str(rej), key);
 }
 
 static struct store *
 fleetd_open_store(const struct fleetd_config *conf)
 {
 	struct store_relay *rs = xcalloc(conf->nrelays, sizeof(*rs));
-	char (*keys)[KEY_B64_LEN + 1] = xcalloc(conf->nrelays, sizeof(*keys));
+	char(*keys)[KEY_B64_LEN + 1] = xcalloc(conf->nrelays, sizeof(*keys));
 	const char *errstr;
 	struct store *st;
 
@@ -105,9 +104,13 @@ fleetd_listen(const char *url, const uint8_t *priv,
     const uint8_t (*keys)[KEY_LEN], size_t n, chan_handler_cb cb,
     struct ingest *in, struct fleetd_endpoint *ep)
 {
-	struct chan_listener_conf lc = {
-	    .url = url, .priv = priv, .keys = keys, .nkeys = n,
-	    .handler = cb, .arg = in, .reject = fleetd_reject_cb,
+	struct chan_listener_conf lc = {.url = url,
+	    .priv = priv,
+	    .keys = keys,
+	    .nkeys = n,
+	    .handler = cb,
+	    .arg = in,
+	    .reject = fleetd_reject_cb,
 	    .reject_arg = ep};
 	struct chan_listener *l;
 	char err[256];
@@ -132,7 +135,7 @@ fleetd_wait(void)
 			continue;
 		if (sig == SIGHUP) {
 			log_info("fleetd: reload is not supported yet; "
-				 "restart to apply a new configuration");
+			         "restart to apply a new configuration");
 			continue;
 		}
 		return (sig);
@@ -158,7 +161,7 @@ main(int argc, char *argv[])
 {
 	const char *path = FLEETD_DEFAULT_CONFIG;
 	struct fleetd_endpoint ep_agent = {.what = "agent"},
-			       ep_ctl = {.what = "control"};
+	                       ep_ctl = {.what = "control"};
 	struct fleetd_config conf;
 	struct chan_listener *la, *lc;
 	uint8_t priv[KEY_LEN], (*akeys)[KEY_LEN], (*okeys)[KEY_LEN];
@@ -218,13 +221,15 @@ main(int argc, char *argv[])
 	pthread_mutex_init(&ep_ctl.mtx, NULL);
 	if (ingest_start(&in, &conf, st, err, sizeof(err)) == -1)
 		fatalx("fleetd: %s", err);
-	la = fleetd_listen(conf.agent_listen, priv, (const uint8_t(*)[KEY_LEN])akeys,
-	    conf.nrelays, ingest_agent_cb, in, &ep_agent);
-	lc = fleetd_listen(conf.control_listen, priv, (const uint8_t(*)[KEY_LEN])okeys,
-	    conf.nops, ingest_ctl_cb, in, &ep_ctl);
+	la = fleetd_listen(conf.agent_listen, priv,
+	    (const uint8_t(*)[KEY_LEN])akeys, conf.nrelays, ingest_agent_cb, in,
+	    &ep_agent);
+	lc = fleetd_listen(conf.control_listen, priv,
+	    (const uint8_t(*)[KEY_LEN])okeys, conf.nops, ingest_ctl_cb, in,
+	    &ep_ctl);
 	sodium_memzero(priv, sizeof(priv));
 	log_info("fleetd: started: %zu relays, %zu operators, agents on %s, "
-		 "control on %s",
+	         "control on %s",
 	    conf.nrelays, conf.nops, conf.agent_listen, conf.control_listen);
 	sig = fleetd_wait();
 	log_info("fleetd: %s received, stopping", strsignal(sig));

@@ -28,7 +28,7 @@ struct store;
 struct store_relay {
 	const char *name;
 	const char *ip;
-	const char *hosting; /* "" if not given */
+	const char *hosting;   /* "" if not given */
 	const char *agent_key; /* base64 public key */
 };
 
@@ -50,8 +50,8 @@ const char *store_errmsg(const struct store *s);
  * updates ip/hosting/key of known ones, marks relays no longer configured
  * as retired (their history stays).  Runs in its own transaction.
  */
-int store_sync_relays(struct store *s, const struct store_relay *relays,
-    size_t n);
+int store_sync_relays(
+    struct store *s, const struct store_relay *relays, size_t n);
 
 int store_begin(struct store *s);
 int store_commit(struct store *s);
@@ -78,7 +78,7 @@ int store_relay_status(struct store *s, struct wire_ctl_reply *out);
  * For tests and fleetctl diagnostics: the number of stored reports of
  * relay, and the highest seq in its latest epoch (0 if none).
  */
-int store_report_count(struct store *s, const char *relay, uint64_t *count,
-    uint64_t *max_seq);
+int store_report_count(
+    struct store *s, const char *relay, uint64_t *count, uint64_t *max_seq);
 
 #endif /* FLEET_CONTROLLER_STORE_H */

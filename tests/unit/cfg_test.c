@@ -33,10 +33,9 @@ write_conf(const char *text)
 	fclose(f);
 }
 
-#define FLEETD_HEAD                                                            \
-	"[fleetd]\nkey_file = /k\ndatabase = /d.db\n"
+#define FLEETD_HEAD "[fleetd]\nkey_file = /k\ndatabase = /d.db\n"
 #define AGENT_HEAD                                                             \
-	"[agent]\ncontroller = tcp://127.0.0.1:7420\ncontroller_key = " KEY_A \
+	"[agent]\ncontroller = tcp://127.0.0.1:7420\ncontroller_key = " KEY_A  \
 	"\nkey_file = /k\nstate_dir = /s\n"
 
 static const struct {
@@ -44,34 +43,35 @@ static const struct {
 } fleetd_cases[] = {
     {"minimal", FLEETD_HEAD, NULL},
     {"relays and operators",
-	FLEETD_HEAD "[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A
-		    "\nhosting = h1\n[operator op]\nkey = " KEY_B
-		    "\nrole = admin\n",
-	NULL},
+        FLEETD_HEAD "[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A
+                    "\nhosting = h1\n[operator op]\nkey = " KEY_B
+                    "\nrole = admin\n",
+        NULL},
     {"unknown key", FLEETD_HEAD "colour = blue\n", ":4: unknown key 'colour'"},
     {"unknown section", FLEETD_HEAD "[relays]\nip = 1.2.3.4\n",
-	":5: unknown section [relays]"},
+        ":5: unknown section [relays]"},
     {"duplicate key", "[fleetd]\nkey_file = /k\nkey_file = /k\n",
-	":3: key_file: given twice"},
+        ":3: key_file: given twice"},
     {"missing database", "[fleetd]\nkey_file = /k\n", "database missing"},
-    {"relative path", "[fleetd]\nkey_file = k\n", ":2: key_file: not an "
-						  "absolute path"},
+    {"relative path", "[fleetd]\nkey_file = k\n",
+        ":2: key_file: not an "
+        "absolute path"},
     {"bad url", FLEETD_HEAD "agent_listen = 127.0.0.1:7420\n",
-	":4: agent_listen: not a tcp://host:port URL"},
+        ":4: agent_listen: not a tcp://host:port URL"},
     {"bad ip", FLEETD_HEAD "[relay r1]\nip = 300.1.1.1\n",
-	":5: ip: not an IP address"},
+        ":5: ip: not an IP address"},
     {"bad key", FLEETD_HEAD "[relay r1]\nagent_key = abc\n",
-	":5: agent_key: key must be 44 characters"},
+        ":5: agent_key: key must be 44 characters"},
     {"bad relay name", FLEETD_HEAD "[relay r 1]\nip = 192.0.2.1\n",
-	"name must be"},
+        "name must be"},
     {"relay without key", FLEETD_HEAD "[relay r1]\nip = 192.0.2.1\n",
-	"[relay r1]: agent_key missing"},
+        "[relay r1]: agent_key missing"},
     {"same key twice",
-	FLEETD_HEAD "[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A
-		    "\n[relay r2]\nip = 192.0.2.2\nagent_key = " KEY_A "\n",
-	"agent_key already used by relay r1"},
+        FLEETD_HEAD "[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A
+                    "\n[relay r2]\nip = 192.0.2.2\nagent_key = " KEY_A "\n",
+        "agent_key already used by relay r1"},
     {"bad role", FLEETD_HEAD "[operator o]\nkey = " KEY_B "\nrole = root\n",
-	"role must be admin or read"},
+        "role must be admin or read"},
     {"no equals", FLEETD_HEAD "just words\n", ":4: syntax error"},
 };
 
@@ -91,7 +91,7 @@ test_fleetd(void **state)
 			fail_msg("%s: %s", fleetd_cases[i].name, err);
 		if (fleetd_cases[i].err != NULL &&
 		    (rv != -1 || strstr(err, fleetd_cases[i].err) == NULL ||
-			strncmp(err, path, strlen(path)) != 0))
+		        strncmp(err, path, strlen(path)) != 0))
 			fail_msg("%s: got '%s'", fleetd_cases[i].name, err);
 		fleetd_config_free(&c);
 	}
@@ -106,8 +106,8 @@ test_fleetd_values(void **state)
 
 	(void)state;
 	write_conf(FLEETD_HEAD "[relay b]\nip = 2001:db8::1\nagent_key = " KEY_A
-			       "\n[relay a]\nip = 192.0.2.1\nagent_key = " KEY_B
-			       "\n[operator o]\nkey = " KEY_B "\n");
+	                       "\n[relay a]\nip = 192.0.2.1\nagent_key = " KEY_B
+	                       "\n[operator o]\nkey = " KEY_B "\n");
 	assert_int_equal(fleetd_config_load(&c, path, err, sizeof(err)), 0);
 	assert_string_equal(c.agent_listen, "tcp://0.0.0.0:7420");
 	assert_string_equal(c.control_listen, "tcp://127.0.0.1:7421");
@@ -124,23 +124,24 @@ static const struct {
 } agent_cases[] = {
     {"minimal", AGENT_HEAD, NULL},
     {"durations", AGENT_HEAD "report_interval = 200ms\nqueue_interval = 2m\n",
-	NULL},
+        NULL},
     {"too short", AGENT_HEAD "report_interval = 10ms\n",
-	":6: report_interval: duration too short"},
+        ":6: report_interval: duration too short"},
     {"bad unit", AGENT_HEAD "queue_interval = 5 years\n",
-	":6: queue_interval: unknown duration unit"},
+        ":6: queue_interval: unknown duration unit"},
     {"spool zero", AGENT_HEAD "spool_max = 0\n", ":6: spool_max: too small"},
     {"missing key", "[agent]\ncontroller = tcp://h:1\n",
-	"controller_key missing"},
+        "controller_key missing"},
     {"other section", AGENT_HEAD "[fleetd]\nkey_file = /k\n",
-	":7: unknown section [fleetd]"},
-    {"line too long", AGENT_HEAD "postfix_config = /"
-				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-				 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-				 "xxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
-	":6: line longer than"},
+        ":7: unknown section [fleetd]"},
+    {"line too long",
+        AGENT_HEAD "postfix_config = /"
+                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+                   "xxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+        ":6: line longer than"},
 };
 
 static void

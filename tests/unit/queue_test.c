@@ -101,18 +101,18 @@ test_run(void **state)
 	snprintf(path, sizeof(path), "%s/postqueue", dir);
 	/* argv is exactly -c DIR -j; long lines stream in pieces */
 	write_script(path, "[ \"$1 $2 $3\" = \"-c /etc/x -j\" ] || exit 3\n"
-			   "printf '{\"queue_name\":\"hold\"}\\n'\n"
-			   "printf '{\"queue_name\":\"deferred\",'\n"
-			   "head -c 100000 /dev/zero | tr '\\0' ' '\n"
-			   "printf '\"arrival_time\":1}\\n'\n"
-			   "printf '{\"queue_name\":\"active\"}'");
+	                   "printf '{\"queue_name\":\"hold\"}\\n'\n"
+	                   "printf '{\"queue_name\":\"deferred\",'\n"
+	                   "head -c 100000 /dev/zero | tr '\\0' ' '\n"
+	                   "printf '\"arrival_time\":1}\\n'\n"
+	                   "printf '{\"queue_name\":\"active\"}'");
 	assert_int_equal(queue_run(&qs, path, "/etc/x", 5000), 0);
 	assert_int_equal(qs.snap.hold, 1);
 	assert_int_equal(qs.snap.deferred, 1);
 	assert_int_equal(qs.snap.active, 1);
 	assert_true(qs.snap.valid);
 	write_script(path, "echo 'postqueue: fatal: Queue report unavailable "
-			   "- mail system is down' >&2; exit 69");
+	                   "- mail system is down' >&2; exit 69");
 	assert_int_equal(queue_run(&qs, path, "", 5000), -1);
 	assert_false(qs.snap.valid);
 	assert_non_null(strstr(qs.snap.error, "status 69"));
