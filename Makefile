@@ -147,6 +147,7 @@ bootstrap:
 	$(Q)./scripts/bootstrap
 
 check: bootstrap
+	$(Q)$(MAKE) --no-print-directory format-check
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory fuzz-replay
@@ -178,7 +179,8 @@ format:
 	    cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 
 format-check:
-	clang-format --dry-run --Werror $(wildcard common/*.[ch] agent/*.[ch] \
+	@echo "== clang-format"
+	$(Q)clang-format --dry-run --Werror $(wildcard common/*.[ch] agent/*.[ch] \
 	    controller/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
 
 lint:
