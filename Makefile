@@ -175,13 +175,14 @@ install: all
 	install -m 755 $(BUILD)/fleetctl $(DESTDIR)$(PREFIX)/bin/
 
 format:
-	clang-format -i $(wildcard common/*.[ch] agent/*.[ch] controller/*.[ch] \
-	    cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+	clang-format -i $(FORMAT_SRCS)
+
+# The tracked sources (a work tree may hold files not added yet).
+FORMAT_SRCS = $(shell git ls-files -- '*.c' '*.h' 2>/dev/null | grep -v '^build/')
 
 format-check:
 	@echo "== clang-format"
-	$(Q)clang-format --dry-run --Werror $(wildcard common/*.[ch] agent/*.[ch] \
-	    controller/*.[ch] cli/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c)
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 lint:
 	clang-tidy $(COMMON_SRCS) -- $(CFLAGS)
