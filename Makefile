@@ -30,7 +30,7 @@ CFLAGS	+= -Wall -Wextra $(WERROR) -Wshadow -Wpointer-arith -Wcast-qual \
 	   -Wimplicit-fallthrough -Wvla
 CFLAGS	+= -fstack-protector-strong -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=2 -fPIE
 LDFLAGS	+= -pie -Wl,-z,relro,-z,now
-LDLIBS	+= -lnng -lprotobuf-c -lsodium -lsqlite3 -linih -lcjson -lpthread
+LDLIBS	+= -lnng -lprotobuf-c -lsodium -lsqlite3 -linih -lcjson -lcares -lpthread
 
 ifdef SANITIZE
 CFLAGS	+= -O1 -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -45,7 +45,7 @@ COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
 	common/wire.c common/wire_check.c
 AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
-	agent/tally.c
+	agent/tally.c agent/checks.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c
 CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c
@@ -59,7 +59,7 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
-UNIT_TESTS := noise channel wire keys cfg spool queue tally store
+UNIT_TESTS := noise channel wire keys cfg spool queue tally checks store
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire

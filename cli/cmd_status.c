@@ -14,13 +14,14 @@
 
 #include "util.h"
 
-#define STATUS_NCOLS 10
+#define STATUS_NCOLS 11
 
 static const char *const status_heads[STATUS_NCOLS] = {"RELAY", "IP", "HOSTING",
     "LAST", "SEQ", "INCOMING", "ACTIVE", "DEFERRED", "HOLD", "MAILDROP"};
 
 struct status_row {
-	char col[STATUS_NCOLS][WIRE_NAME_MAX + 1];
+	char col[STATUS_NCOLS]
+	        [WIRE_NAME_MAX + 1]; /* 64: enough for every column */
 };
 
 static void
@@ -56,6 +57,11 @@ status_fill(
 	status_u32(row->col[7], n, qok, q->deferred);
 	status_u32(row->col[8], n, qok, q->hold);
 	status_u32(row->col[9], n, qok, q->maildrop);
+	if (r->worst_provider[0] != '\0')
+		snprintf(row->col[10], n, "%s/%s:%" PRIu64, r->worst_provider,
+		    reason_class_name(r->worst_class), r->worst_count);
+	else
+		util_strlcpy(row->col[10], "-", n);
 }
 
 static void
@@ -112,6 +118,20 @@ status_json_queue(const struct wire_relay_status *r)
 	return (o);
 }
 
+static cJSON *
+status_json_worst(const struct wire_relay_status *r)
+{
+	cJSON *o;
+
+	if (r->worst_provider[0] == '\0')
+		return (cJSON_CreateNull());
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "provider", r->worst_provider);
+	cJSON_AddStringToObject(o, "class", reason_class_name(r->worst_class));
+	cJSON_AddNumberToObject(o, "count", (double)r->worst_count);
+	return (o);
+}
+
 static void
 status_json(const struct wire_ctl_reply *rep)
 {
@@ -136,6 +156,7 @@ status_json(const struct wire_ctl_reply *rep)
 		cJSON_AddNumberToObject(o, "last_seq", (double)r->last_seq);
 		cJSON_AddNumberToObject(o, "reports", (double)r->reports);
 		cJSON_AddItemToObject(o, "queue", status_json_queue(r));
+		cJSON_AddItemToObject(o, "worst", status_json_worst(r));
 		cJSON_AddItemToArray(arr, o);
 	}
 	cJSON_AddItemToObject(top, "relays", arr);

@@ -446,6 +446,17 @@ wire_relay_from_pb(struct wire_relay_status *s, const Fleet__RelayStatus *p,
 	if (wire_copy(s->hosting, sizeof(s->hosting), p->hosting,
 	        "relay.hosting length", errstr) == -1)
 		return (-1);
+	if (wire_copy(s->worst_provider, sizeof(s->worst_provider),
+	        p->worst_provider, "relay.worst_provider length", errstr) == -1)
+		return (-1);
+	if (p->has_worst_class) {
+		if (!wire_enum_ok((int)p->worst_class, CLASS_LAST)) {
+			*errstr = "relay.worst_class";
+			return (-1);
+		}
+		s->worst_class = (enum reason_class)p->worst_class;
+	}
+	s->worst_count = p->worst_count;
 	s->has_queue = p->queue != NULL;
 	if (s->has_queue)
 		return (wire_queue_from_pb(&s->queue, p->queue, errstr));
@@ -656,6 +667,12 @@ wire_relays_to_pb(
 		v[i].last_report_at = s->last_report_at;
 		v[i].last_seq = s->last_seq;
 		v[i].reports = s->reports;
+		if (s->worst_provider[0] != '\0') {
+			v[i].worst_provider = wire_unconst(s->worst_provider);
+			v[i].has_worst_class = v[i].has_worst_count = 1;
+			v[i].worst_class = (Fleet__ReasonClass)s->worst_class;
+			v[i].worst_count = s->worst_count;
+		}
 		if (s->has_queue) {
 			v[i].queue =
 			    wire_arena_alloc(a, 1, sizeof(*v[i].queue));

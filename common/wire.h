@@ -135,6 +135,9 @@ struct wire_relay_status {
 	uint64_t reports;
 	bool has_queue;
 	struct wire_queue queue;
+	char worst_provider[WIRE_PROVIDER_MAX + 1]; /* "" if none */
+	enum reason_class worst_class;              /* CLASS_UNSPEC if none */
+	uint64_t worst_count;
 };
 
 struct wire_ctl_reply {

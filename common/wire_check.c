@@ -296,6 +296,15 @@ wire_validate_relay(const struct wire_relay_status *s, const char **errstr)
 	if (wire_check_str(s->hosting, WIRE_NAME_MAX, WIRE_CS_WORD,
 	        "relay.hosting length", "relay.hosting charset", errstr) == -1)
 		return (-1);
+	if (s->worst_provider[0] != '\0' &&
+	    (wire_check_str(s->worst_provider, WIRE_PROVIDER_MAX,
+	         WIRE_CS_PROVIDER, "relay.worst_provider length",
+	         "relay.worst_provider charset", errstr) == -1 ||
+	        !wire_enum_ok((int)s->worst_class, CLASS_LAST))) {
+		if (!wire_enum_ok((int)s->worst_class, CLASS_LAST))
+			*errstr = "relay.worst_class";
+		return (-1);
+	}
 	if (s->has_queue && wire_validate_queue(&s->queue, errstr) == -1)
 		return (-1);
 	return (0);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sqlite3.h>
 
@@ -37,6 +38,7 @@ enum store_stmt {
 	STORE_STMT_STATUS,
 	STORE_STMT_QUEUE_BY_GET,
 	STORE_STMT_COUNT,
+	STORE_STMT_WORST,
 	STORE_STMT_MAX
 };
 
@@ -185,6 +187,14 @@ static const struct {
         " (SELECT max(seq) FROM reports WHERE relay = ?1 AND epoch ="
         "  (SELECT epoch FROM reports WHERE relay = ?1"
         "   ORDER BY received_at DESC, id DESC LIMIT 1))"},
+    /* failed results of the last hour by (provider, class); IP classes
+       (ip_blocked 2, ip_throttled 3, ptr 4) before the rest */
+    [STORE_STMT_WORST] = {"worst provider",
+        "SELECT c.provider, c.class, sum(c.count) AS n"
+        " FROM reports r JOIN counters c ON c.report_id = r.id"
+        " WHERE r.relay = ?1 AND r.received_at >= ?2 AND c.status != 1"
+        " GROUP BY c.provider, c.class"
+        " ORDER BY c.class IN (2, 3, 4) DESC, n DESC, c.provider LIMIT 1"},
 };
 
 /* store_open() failures outlive the struct; as strerror(), one buffer. */
@@ -745,6 +755,28 @@ store_read_queue(sqlite3_stmt *st, struct wire_queue *q)
 	store_col_text(st, STORE_COL_QUEUE_ERROR, q->error, sizeof(q->error));
 }
 
+/* The relay's worst (provider, class) of the last STORE_WORST_WINDOW s. */
+static int
+store_load_worst(struct store *s, struct wire_relay_status *rs)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_WORST];
+	int64_t now = (int64_t)time(NULL);
+	int rc;
+
+	store_bind_text(s, st, 1, rs->name);
+	store_bind_i64(s, st, 2, now - STORE_WORST_WINDOW);
+	if ((rc = store_step_row(s, STORE_STMT_WORST)) == -1)
+		return (-1);
+	if (rc == 1) {
+		store_col_text(
+		    st, 0, rs->worst_provider, sizeof(rs->worst_provider));
+		rs->worst_class = store_col_class(st, 1);
+		rs->worst_count = store_col_u64(st, 2);
+	}
+	store_reset(s, st);
+	return (0);
+}
+
 /* Fills rs (zeroed by the caller) from the current STATUS row. */
 static int
 store_read_status(
@@ -757,6 +789,8 @@ store_read_status(
 	if (sqlite3_column_type(st, STORE_COL_REPORT_ID) == SQLITE_NULL)
 		return (0);
 	rs->has_report = true;
+	if (store_load_worst(s, rs) == -1)
+		return (-1);
 	rs->last_report_at = store_col_u64(st, STORE_COL_RECEIVED_AT);
 	rs->last_seq = store_col_u64(st, STORE_COL_SEQ);
 	if (sqlite3_column_type(st, STORE_COL_QUEUE_ID) == SQLITE_NULL)

@@ -21,6 +21,9 @@
 #include "wire.h"
 
 #define STORE_SCHEMA_VERSION 1
+#define STORE_WORST_WINDOW                                                     \
+	3600 /* s: status shows the worst of the last hour                     \
+	      */
 
 struct store;
 
@@ -68,7 +71,9 @@ int store_add_report(struct store *s, const char *relay,
 
 /*
  * Fills out->relays with one entry per configured (not retired) relay,
- * in name order, with its latest report and queue snapshot.  out->ok,
+ * in name order, with its latest report and queue snapshot, and its worst
+ * (provider, class) of failed results in the last STORE_WORST_WINDOW
+ * seconds: IP classes first, then by count.  out->ok,
  * error and now are left to the caller.  Caller frees with
  * wire_ctl_reply_fini().
  */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -379,6 +380,42 @@ test_rollback_discards(void **state)
 	assert_rows(f, 0, 0);
 }
 
+/*
+ * The worst (provider, class) of the last hour: IP classes before others
+ * whatever their counts; reports older than the window do not count.
+ */
+static void
+test_worst(void **state)
+{
+	struct fixture *f = *state;
+	struct wire_ctl_reply c = {0};
+	struct test_report t;
+	struct store *s = open_synced(f);
+	uint64_t now = (uint64_t)time(NULL);
+
+	report_init(&t, 9, 1); /* outlook ip_blocked 5, other unknown_user 1 */
+	assert_false(add_one(s, "relay1", &t.r, now - 10));
+	report_init(&t, 9, 2);
+	t.counters[1] = (struct wire_counter){
+	    "google", CLASS_BUSY, STATUS_DEFERRED, "4.2.0", 500};
+	assert_false(add_one(s, "relay1", &t.r, now - 5));
+	report_init(&t, 9, 1); /* relay2: only old or delivered results */
+	t.counters[0] = (struct wire_counter){
+	    "yahoo", CLASS_DELIVERED, STATUS_SENT, "2.0.0", 50};
+	assert_false(add_one(s, "relay2", &t.r, now - 10));
+	report_init(&t, 9, 2);
+	assert_false(add_one(s, "relay2", &t.r, now - 2 * STORE_WORST_WINDOW));
+	assert_int_equal(store_relay_status(s, &c), 0);
+	assert_string_equal(c.relays[0].worst_provider, "outlook");
+	assert_int_equal(c.relays[0].worst_class, CLASS_IP_BLOCKED);
+	assert_int_equal(c.relays[0].worst_count, 10);
+	assert_string_equal(c.relays[1].worst_provider, "other");
+	assert_int_equal(c.relays[1].worst_class, CLASS_UNKNOWN_USER);
+	assert_int_equal(c.relays[1].worst_count, 1);
+	wire_ctl_reply_fini(&c);
+	store_close(s);
+}
+
 static void
 test_relay_status(void **state)
 {
@@ -579,6 +616,7 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_rollback_discards, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_relay_status, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_worst, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_status_ties_and_no_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(

@@ -149,6 +149,10 @@ fx_ctl_reply(struct wire_ctl_reply *c)
 	c->relays[0].reports = 7;
 	c->relays[0].has_queue = true;
 	fx_queue(&c->relays[0].queue, 2);
+	util_strlcpy(
+	    c->relays[0].worst_provider, "outlook", WIRE_PROVIDER_MAX + 1);
+	c->relays[0].worst_class = CLASS_IP_THROTTLED;
+	c->relays[0].worst_count = 12;
 	util_strlcpy(c->relays[1].name, "relay2", WIRE_NAME_MAX + 1);
 	util_strlcpy(c->relays[1].ip, "192.0.2.2", WIRE_IP_MAX + 1);
 }
@@ -322,6 +326,9 @@ ctl_reply_eq(const struct wire_ctl_reply *a, const struct wire_ctl_reply *b)
 		assert_int_equal(x->reports, y->reports);
 		assert_int_equal(x->has_queue, y->has_queue);
 		queue_eq(&x->queue, &y->queue);
+		assert_string_equal(x->worst_provider, y->worst_provider);
+		assert_int_equal(x->worst_class, y->worst_class);
+		assert_int_equal(x->worst_count, y->worst_count);
 	}
 }
 
@@ -705,6 +712,9 @@ static void pb_cr_ok_missing(struct pb_all *m) { m->cr.has_ok = 0; }
 static void pb_rs_name_empty(struct pb_all *m) { m->rs.name = NULL; }
 static void pb_rs_ip_space(struct pb_all *m) { m->rs.ip = "192.0.2.1 "; }
 static void pb_rs_hosting_long(struct pb_all *m) { m->rs.hosting = long_host; }
+static void pb_rs_worst_no_class(struct pb_all *m) { m->rs.worst_provider = "outlook"; }
+static void pb_rs_worst_bad_class(struct pb_all *m) { m->rs.worst_provider = "outlook"; m->rs.has_worst_class = 1; m->rs.worst_class = 99; }
+static void pb_rs_worst_charset(struct pb_all *m) { m->rs.worst_provider = "Out Look"; m->rs.has_worst_class = 1; m->rs.worst_class = 2; }
 static void pb_rs_queue_bad(struct pb_all *m) { m->rq.n_deferred_by = 1; m->rq.deferred_by = m->qcp; m->qc.provider = "A"; }
 /* clang-format on */
 
@@ -834,6 +844,12 @@ static struct pb_case pb_cases[] = {
     {"pb: relay ip space", K_CTL_REPLY, pb_rs_ip_space, "relay.ip charset"},
     {"pb: relay hosting long", K_CTL_REPLY, pb_rs_hosting_long,
         "relay.hosting length"},
+    {"pb: relay worst without class", K_CTL_REPLY, pb_rs_worst_no_class,
+        "relay.worst_class"},
+    {"pb: relay worst class unknown", K_CTL_REPLY, pb_rs_worst_bad_class,
+        "relay.worst_class"},
+    {"pb: relay worst provider charset", K_CTL_REPLY, pb_rs_worst_charset,
+        "relay.worst_provider charset"},
     {"pb: relay queue provider", K_CTL_REPLY, pb_rs_queue_bad,
         "queue_count.provider charset"},
 };
