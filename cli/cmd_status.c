@@ -16,8 +16,10 @@
 
 #define STATUS_NCOLS 11
 
-static const char *const status_heads[STATUS_NCOLS] = {"RELAY", "IP", "HOSTING",
-    "LAST", "SEQ", "INCOMING", "ACTIVE", "DEFERRED", "HOLD", "MAILDROP"};
+static const char *const status_heads[] = {"RELAY", "IP", "HOSTING", "LAST",
+    "SEQ", "INCOMING", "ACTIVE", "DEFERRED", "HOLD", "MAILDROP", "WORST_1H"};
+_Static_assert(sizeof(status_heads) / sizeof(status_heads[0]) == STATUS_NCOLS,
+    "one heading per column");
 
 struct status_row {
 	char col[STATUS_NCOLS]
