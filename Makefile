@@ -43,9 +43,11 @@ GEN_HDRS := $(BUILD)/gen/fleet.pb-c.h
 
 COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
-	common/wire.c common/wire_check.c
+	common/wire.c common/wire_check.c common/classify.c \
+	common/classify_rules.c
 AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
-	agent/tally.c agent/checks.c
+	agent/tally.c agent/checks.c agent/logline.c agent/maillog.c \
+	agent/watch.c agent/summarize.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c
 CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c
@@ -59,10 +61,11 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
-UNIT_TESTS := noise channel wire keys cfg spool queue tally checks store
+UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
+	maillog store
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
-FUZZERS := channel wire
+FUZZERS := channel wire logline
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
 .PHONY: all check unit integration fuzz-replay sanitize valgrind fuzz demo bench \
@@ -122,7 +125,7 @@ integration: $(PROGS)
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -I$(BUILD)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS)
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)

@@ -26,6 +26,14 @@ static const struct cfg_field agent_config_fields[] = {
     F("postfix_config", CFG_PATH, postfix_config, 0, 0, false),
     F("spool_max", CFG_UINT, spool_max, 1, 1000000, false),
     F("request_timeout", CFG_DURATION, request_timeout_ms, 100, 300000, false),
+    F("rules", CFG_PATH, rules, 0, 0, false),
+    F("maillog", CFG_PATH, maillog, 0, 0, false),
+    F("relay_ip", CFG_IP, relay_ip, 0, 0, false),
+    F("helo_name", CFG_STRING, helo_name, 0, 0, false),
+    F("resolver", CFG_STRING, resolver, 0, 0, false),
+    F("dnsbl", CFG_STRING, dnsbl, 0, 0, false),
+    F("postconf", CFG_PATH, postconf, 0, 0, false),
+    F("check_interval", CFG_DURATION, check_interval_ms, 1000, 86400000, false),
 };
 #define NFIELDS (sizeof(agent_config_fields) / sizeof(agent_config_fields[0]))
 
@@ -62,6 +70,10 @@ agent_config_load(
 	    conf->postqueue, "/usr/sbin/postqueue", sizeof(conf->postqueue));
 	conf->spool_max = 8640;
 	conf->request_timeout_ms = 5000;
+	util_strlcpy(conf->maillog, "/var/log/mail.log", sizeof(conf->maillog));
+	util_strlcpy(
+	    conf->postconf, "/usr/sbin/postconf", sizeof(conf->postconf));
+	conf->check_interval_ms = 600000;
 	if (cfg_parse(path, agent_config_cb, &p, err, errlen) == -1)
 		return (-1);
 	if (cfg_check_required(agent_config_fields, NFIELDS, p.seen, "[agent]",

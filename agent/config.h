@@ -21,6 +21,14 @@ struct agent_config {
 	char postfix_config[AGENT_PATH_MAX]; /* "" for postqueue's default */
 	uint64_t spool_max;                  /* reports */
 	uint64_t request_timeout_ms;
+	char rules[AGENT_PATH_MAX];     /* "" for the built-in rules */
+	char maillog[AGENT_PATH_MAX];   /* the Postfix log to follow */
+	char relay_ip[46];              /* "" skips the DNS checks */
+	char helo_name[AGENT_PATH_MAX]; /* "" to ask postconf */
+	char resolver[64];              /* host:port, "" for the system's */
+	char dnsbl[AGENT_PATH_MAX];     /* zones, blank separated */
+	char postconf[AGENT_PATH_MAX];
+	uint64_t check_interval_ms;
 };
 
 /*

@@ -18,12 +18,15 @@
 #include "keys.h"
 #include "log.h"
 #include "report.h"
+#include "summarize.h"
 
 #define AGENT_DEFAULT_CONFIG "/etc/relayfleet/agent.conf"
 
 static void __attribute__((noreturn)) usage(void)
 {
-	fprintf(stderr, "usage: fleet-agent [-dnv] [-c config]\n");
+	fprintf(stderr, "usage: fleet-agent [-dnv] [-c config]\n"
+	                "       fleet-agent summarize [--json] [--rules FILE] "
+	                "FILE...\n");
 	exit(2);
 }
 
@@ -61,6 +64,8 @@ main(int argc, char *argv[])
 	char err[512];
 	sigset_t all;
 
+	if (argc >= 2 && strcmp(argv[1], "summarize") == 0)
+		return (summarize_main(argc - 1, argv + 1));
 	/* first: a TERM during start-up waits for sigwait(), threads inherit */
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);

@@ -9,6 +9,7 @@
 
 #include <sys/wait.h>
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -21,6 +22,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "classify.h"
 #include "util.h"
 
 #define QUEUE_BUF_INIT 65536
@@ -37,11 +39,82 @@ static const struct {
 };
 
 void
-queue_scan_init(struct queue_scan *qs, uint64_t now)
+queue_scan_init(struct queue_scan *qs, uint64_t now, struct classify *rules)
 {
 	memset(qs, 0, sizeof(*qs));
 	qs->now = now;
 	qs->snap.taken_at = now;
+	qs->rules = rules;
+}
+
+/*
+ * The host a Postfix delay_reason names: "host mx.x[1.2.3.4] said",
+ * "connect to mx.x[1.2.3.4]:25", "lost connection with mx.x[...]".
+ * Writes it (lower case) to host, or "" if there is none.
+ */
+static void
+queue_reason_host(const char *reason, char *host, size_t len)
+{
+	const char *b = strchr(reason, '['), *p = b;
+
+	host[0] = '\0';
+	if (b == NULL)
+		return;
+	while (p > reason && p[-1] != ' ')
+		p--;
+	if ((size_t)(b - p) == 0 || (size_t)(b - p) >= len ||
+	    memchr(p, '.', (size_t)(b - p)) == NULL)
+		return;
+	for (size_t i = 0; p + i < b; i++)
+		host[i] = (char)tolower((unsigned char)p[i]);
+	host[b - p] = '\0';
+}
+
+/* Adds one deferred recipient to snap.by. */
+static void
+queue_count_by(struct queue_scan *qs, const char *address, const char *reason)
+{
+	struct wire_queue *q = &qs->snap;
+	const char *at = strrchr(address, '@'), *prov;
+	char host[WIRE_HOST_MAX + 1];
+	enum reason_class cls;
+	size_t i;
+
+	queue_reason_host(reason, host, sizeof(host));
+	prov = classify_provider(qs->rules, host, at != NULL ? at + 1 : NULL);
+	cls = classify_class(qs->rules, prov, NULL, reason);
+	for (i = 0; i < q->n_by; i++)
+		if (q->by[i].cls == cls && strcmp(q->by[i].provider, prov) == 0)
+			break;
+	if (i == q->n_by) {
+		if (q->n_by == WIRE_QUEUE_BY_MAX)
+			return; /* the counts per queue still hold them */
+		q->by = xreallocarray(q->by, q->n_by + 1, sizeof(*q->by));
+		memset(&q->by[i], 0, sizeof(q->by[i]));
+		util_strlcpy(
+		    q->by[i].provider, prov, sizeof(q->by[i].provider));
+		q->by[i].cls = cls;
+		q->n_by++;
+	}
+	if (q->by[i].count < UINT32_MAX)
+		q->by[i].count++;
+}
+
+static void
+queue_scan_recipients(struct queue_scan *qs, const cJSON *j)
+{
+	const cJSON *rcpts = cJSON_GetObjectItemCaseSensitive(j, "recipients");
+	const cJSON *r, *addr, *why;
+
+	if (!cJSON_IsArray(rcpts))
+		return;
+	cJSON_ArrayForEach(r, rcpts)
+	{
+		addr = cJSON_GetObjectItemCaseSensitive(r, "address");
+		why = cJSON_GetObjectItemCaseSensitive(r, "delay_reason");
+		if (cJSON_IsString(addr) && cJSON_IsString(why))
+			queue_count_by(qs, addr->valuestring, why->valuestring);
+	}
 }
 
 static uint32_t *
@@ -77,6 +150,8 @@ queue_scan_line(struct queue_scan *qs, const char *line, size_t len)
 	if (*counter < UINT32_MAX)
 		(*counter)++;
 	at = cJSON_GetObjectItemCaseSensitive(j, "arrival_time");
+	if (counter == &qs->snap.deferred && qs->rules != NULL)
+		queue_scan_recipients(qs, j);
 	if (counter == &qs->snap.deferred && cJSON_IsNumber(at) &&
 	    at->valuedouble > 0 && at->valuedouble < 1e12) {
 		uint64_t t = (uint64_t)at->valuedouble;
@@ -248,6 +323,9 @@ queue_fail(struct queue_scan *qs, const char *what, const char *detail)
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
 			line[i] = ' ';
+	free(qs->snap.by); /* a failed scan carries no partial counts */
+	qs->snap.by = NULL;
+	qs->snap.n_by = 0;
 	snprintf(qs->snap.error, sizeof(qs->snap.error), "%s%s%s", what,
 	    line[0] != '\0' ? ": " : "", line);
 	qs->snap.valid = false;
@@ -255,13 +333,13 @@ queue_fail(struct queue_scan *qs, const char *what, const char *detail)
 
 int
 queue_run(struct queue_scan *qs, const char *path, const char *config_dir,
-    unsigned timeout_ms)
+    unsigned timeout_ms, struct classify *rules)
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, status, rv;
 	char errbuf[512], what[64];
 	pid_t pid;
 
-	queue_scan_init(qs, util_wall_s());
+	queue_scan_init(qs, util_wall_s(), rules);
 	if (pipe2(out, O_CLOEXEC) == -1 || pipe2(err, O_CLOEXEC) == -1 ||
 	    (pid = queue_spawn(path, config_dir, out, err)) == -1) {
 		queue_fail(qs, "cannot run postqueue", strerror(errno));

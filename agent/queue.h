@@ -17,8 +17,11 @@
 
 #define QUEUE_LINE_MAX (1024 * 1024) /* bytes; longer lines are skipped */
 
+struct classify;
+
 struct queue_scan {
-	struct wire_queue snap;  /* counts so far */
+	struct wire_queue snap;  /* counts; snap.by when rules is set */
+	struct classify *rules;  /* NULL: no deferred_by; borrowed */
 	uint64_t now;            /* unix seconds, for ages */
 	uint64_t oldest_arrival; /* 0 = no deferred message yet */
 	uint64_t lines;
@@ -26,8 +29,14 @@ struct queue_scan {
 	uint64_t long_lines; /* over QUEUE_LINE_MAX, skipped */
 };
 
-/* Starts a scan at wall-clock time now (unix seconds). */
-void queue_scan_init(struct queue_scan *qs, uint64_t now);
+/*
+ * Starts a scan at wall-clock time now (unix seconds).  With rules, each
+ * deferred recipient is counted in snap.by under the provider of its
+ * domain (or of the host its delay_reason names) and the class of its
+ * delay_reason.  The caller frees snap.by with wire_queue_fini().
+ */
+void queue_scan_init(
+    struct queue_scan *qs, uint64_t now, struct classify *rules);
 
 /*
  * Counts one line of `postqueue -j` output (without its newline; it need
@@ -47,6 +56,6 @@ void queue_scan_finish(struct queue_scan *qs);
  * stderr, or the timeout).
  */
 int queue_run(struct queue_scan *qs, const char *path, const char *config_dir,
-    unsigned timeout_ms);
+    unsigned timeout_ms, struct classify *rules);
 
 #endif /* FLEET_AGENT_QUEUE_H */

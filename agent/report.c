@@ -25,16 +25,20 @@
 #include "queue.h"
 #include "spool.h"
 #include "util.h"
+#include "watch.h"
 #include "wire.h"
 
 #define REPORT_BACKOFF_MAX_MS   30000
 #define REPORT_QUEUE_TIMEOUT_MS 60000
 #define REPORT_VERSION          "relayfleet/0.1"
+#define REPORT_LOG_POLL_MS      250  /* how often the log is read */
+#define REPORT_ALERT_GAP_MS     1000 /* immediate reports, at most this often */
 
 struct report_loop {
 	const struct agent_config *conf;
 	struct spool *spool;
 	struct chan_conn *conn;
+	struct watch *watch;
 	pthread_t thread;
 	pthread_mutex_t mtx;
 	pthread_cond_t cv;
@@ -42,6 +46,7 @@ struct report_loop {
 
 	uint64_t report_ms, queue_ms; /* intervals, may change by command */
 	uint64_t next_report, next_queue, next_send; /* monotonic ms */
+	uint64_t next_log, next_check, last_cut;
 	uint64_t backoff_ms;
 	uint64_t interval_start; /* wall seconds */
 	bool has_queue;
@@ -56,7 +61,7 @@ report_scan_queue(struct report_loop *l)
 	struct queue_scan qs;
 
 	if (queue_run(&qs, l->conf->postqueue, l->conf->postfix_config,
-	        REPORT_QUEUE_TIMEOUT_MS) == -1)
+	        REPORT_QUEUE_TIMEOUT_MS, watch_rules(l->watch)) == -1)
 		log_warnx("queue: scan failed: %s", qs.snap.error);
 	else if (qs.bad_lines != 0 || qs.long_lines != 0)
 		log_warnx("queue: %" PRIu64 " unreadable and %" PRIu64
@@ -69,15 +74,19 @@ report_scan_queue(struct report_loop *l)
 	    qs.snap.deferred, qs.snap.hold, qs.snap.active, qs.snap.incoming);
 }
 
-/* Cuts the interval into a Report in the spool, unless the spool is full. */
+/*
+ * Cuts the interval into a Report in the spool, unless the spool is full:
+ * then the interval grows and its counts keep accumulating.
+ */
 static void
 report_cut(struct report_loop *l)
 {
 	struct wire_report r = {0};
-	const char *errstr;
-	uint8_t *buf;
+	const char *errstr, *cursor;
+	uint8_t *buf = NULL;
 	size_t len;
 
+	l->last_cut = util_now_ms();
 	if (spool_full(l->spool)) {
 		if (!l->warned_full)
 			log_warnx("spool: full (%zu reports): extending the "
@@ -93,20 +102,23 @@ report_cut(struct report_loop *l)
 	r.interval_end = util_wall_s();
 	if (r.interval_end < r.interval_start)
 		r.interval_end = r.interval_start; /* wall clock stepped back */
-	r.has_queue = l->has_queue;
-	r.queue = l->queue; /* borrowed, not freed through r */
 	util_strlcpy(r.agent_version, REPORT_VERSION, sizeof(r.agent_version));
 	util_strlcpy(r.hostname, l->hostname, sizeof(r.hostname));
-	if (wire_report_encode(&r, &buf, &len, &errstr) == -1) {
+	cursor = watch_fill_report(l->watch, &r);
+	r.has_queue = l->has_queue;
+	r.queue = l->queue; /* borrowed: taken back before the fini */
+	if (wire_report_encode(&r, &buf, &len, &errstr) == -1)
 		log_warnx(
 		    "report: cannot encode seq=%" PRIu64 ": %s", r.seq, errstr);
-		return;
-	}
-	if (spool_put(l->spool, r.seq, buf, len, NULL) == -1)
+	else if (spool_put(l->spool, r.seq, buf, len, cursor) == -1)
 		log_warn("spool: cannot write report seq=%" PRIu64, r.seq);
-	else
+	else {
 		l->interval_start = r.interval_end;
+		watch_committed(l->watch);
+	}
 	free(buf);
+	memset(&r.queue, 0, sizeof(r.queue));
+	wire_report_fini(&r);
 }
 
 static void
@@ -247,30 +259,59 @@ report_min3(uint64_t a, uint64_t b, uint64_t c)
 	return (m < c ? m : c);
 }
 
+/* Reads the log; an IP block or throttle cuts a Report at once. */
+static void
+report_poll_log(struct report_loop *l, uint64_t now)
+{
+	l->next_log = now + REPORT_LOG_POLL_MS;
+	if (watch_poll_log(l->watch) &&
+	    now - l->last_cut >= REPORT_ALERT_GAP_MS) {
+		report_cut(l);
+		l->next_report = now + l->report_ms;
+		if (l->backoff_ms == 0)
+			l->next_send = now;
+	}
+}
+
+static void
+report_tick(struct report_loop *l)
+{
+	uint64_t now = util_now_ms();
+
+	if (now >= l->next_check) {
+		watch_run_checks(l->watch);
+		l->next_check = util_now_ms() + l->conf->check_interval_ms;
+	}
+	if (now >= l->next_queue) {
+		report_scan_queue(l);
+		l->next_queue = util_now_ms() + l->queue_ms;
+	}
+	if (now >= l->next_log)
+		report_poll_log(l, now);
+	if (now >= l->next_report) {
+		report_cut(l);
+		l->next_report = now + l->report_ms;
+		if (l->backoff_ms == 0)
+			l->next_send = now;
+	}
+	if (util_now_ms() >= l->next_send)
+		report_send(l);
+}
+
 static void *
 report_thread(void *arg)
 {
 	struct report_loop *l = arg;
-	uint64_t now;
+	uint64_t next;
 
-	l->next_queue = l->next_send = util_now_ms();
+	l->next_queue = l->next_send = l->next_log = l->next_check =
+	    util_now_ms();
 	l->next_report = l->next_queue + l->report_ms;
 	do {
-		now = util_now_ms();
-		if (now >= l->next_queue) {
-			report_scan_queue(l);
-			l->next_queue = util_now_ms() + l->queue_ms;
-		}
-		if (now >= l->next_report) {
-			report_cut(l);
-			l->next_report = now + l->report_ms;
-			if (l->backoff_ms == 0)
-				l->next_send = now;
-		}
-		if (util_now_ms() >= l->next_send)
-			report_send(l);
-	} while (!report_wait(
-	    l, report_min3(l->next_queue, l->next_report, l->next_send)));
+		report_tick(l);
+		next = report_min3(l->next_queue, l->next_report, l->next_send);
+		next = report_min3(next, l->next_log, l->next_check);
+	} while (!report_wait(l, next));
 	return (NULL);
 }
 
@@ -290,6 +331,8 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 		util_strlcpy(l->hostname, "unknown", sizeof(l->hostname));
 	if (spool_open(&l->spool, conf->state_dir, conf->spool_max, err,
 	        errlen) == -1 ||
+	    watch_open(&l->watch, conf, spool_cursor(l->spool), err, errlen) ==
+	        -1 ||
 	    chan_conn_open(&l->conn, conf->controller, priv,
 	        conf->controller_key, err, errlen) == -1)
 		goto fail;
@@ -312,6 +355,7 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 	return (0);
 fail:
 	chan_conn_close(l->conn);
+	watch_close(l->watch);
 	spool_close(l->spool);
 	free(l);
 	return (-1);
@@ -330,6 +374,7 @@ report_loop_stop(struct report_loop *l)
 	pthread_cond_destroy(&l->cv);
 	pthread_mutex_destroy(&l->mtx);
 	chan_conn_close(l->conn);
+	watch_close(l->watch);
 	spool_close(l->spool);
 	wire_queue_fini(&l->queue);
 	free(l);

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "classify.h"
+#include "logline.h"
 #include "util.h"
 
 #define TALLY_COUNTER_SLOTS (2 * WIRE_COUNTERS_MAX) /* load <= 1/2 */
@@ -306,4 +308,30 @@ tally_fill_report(const struct tally *t, struct wire_report *r)
 	}
 	r->n_counters = n;
 	tally_fill_samples(t, r);
+}
+
+void
+tally_add_logline(
+    struct tally *t, struct classify *rules, const struct logline_result *lr)
+{
+	char text[WIRE_TEXT_MAX + 1];
+	size_t n = lr->textlen < WIRE_TEXT_MAX ? lr->textlen : WIRE_TEXT_MAX;
+	struct tally_result tr = {0};
+
+	/* relay=none, relay=local: no MX to go by */
+	tr.mx_host = lr->relay_addr[0] != '\0' ? lr->relay_host : NULL;
+	tr.provider = classify_provider(rules, tr.mx_host, lr->domain);
+	tr.status = lr->status;
+	tr.dsn = lr->dsn;
+	tr.text = lr->text;
+	tr.textlen = lr->textlen;
+	tr.when = lr->time > 0 ? (uint64_t)lr->time : 0;
+	if (lr->status == STATUS_SENT) {
+		tr.cls = CLASS_DELIVERED;
+	} else {
+		memcpy(text, lr->text, n);
+		text[n] = '\0';
+		tr.cls = classify_class(rules, tr.provider, lr->dsn, text);
+	}
+	tally_add(t, &tr);
 }

@@ -21,6 +21,8 @@
 #define TALLY_SAMPLES 3 /* per (provider, class) */
 
 struct tally;
+struct classify;
+struct logline_result;
 
 struct tally_result {
 	const char *provider; /* [a-z0-9_.-]{1,32} */
@@ -38,6 +40,14 @@ void tally_free(struct tally *t); /* accepts NULL */
 
 /* Counts one result; text is copied (truncated, control bytes replaced). */
 void tally_add(struct tally *t, const struct tally_result *r);
+
+/*
+ * Classifies a parsed log line (provider by relay host, then recipient
+ * domain; class by dsn and text; deliveries are CLASS_DELIVERED without a
+ * regex) and counts it.  rules is used, not kept.
+ */
+void tally_add_logline(
+    struct tally *t, struct classify *rules, const struct logline_result *lr);
 
 /* Results counted since the last reset. */
 uint64_t tally_total(const struct tally *t);

@@ -101,7 +101,7 @@ static cJSON *
 status_json_queue(const struct wire_relay_status *r)
 {
 	const struct wire_queue *q = &r->queue;
-	cJSON *o;
+	cJSON *o, *by;
 
 	if (!r->has_queue)
 		return (cJSON_CreateNull());
@@ -117,6 +117,14 @@ status_json_queue(const struct wire_relay_status *r)
 	cJSON_AddNumberToObject(o, "taken_at", (double)q->taken_at);
 	if (!q->valid)
 		cJSON_AddStringToObject(o, "error", q->error);
+	by = cJSON_AddObjectToObject(o, "deferred_by");
+	for (size_t i = 0; i < q->n_by; i++) {
+		char key[WIRE_PROVIDER_MAX + 24];
+
+		snprintf(key, sizeof(key), "%s/%s", q->by[i].provider,
+		    reason_class_name(q->by[i].cls));
+		cJSON_AddNumberToObject(by, key, q->by[i].count);
+	}
 	return (o);
 }
 

@@ -24,7 +24,7 @@ scan_fixture(struct queue_scan *qs)
 	snprintf(path, sizeof(path), "%s/tests/fixtures/postqueue_j.txt",
 	    src != NULL ? src : ".");
 	assert_non_null(f = fopen(path, "r"));
-	queue_scan_init(qs, 1795864758);
+	queue_scan_init(qs, 1795864758, NULL);
 	while (fgets(line, sizeof(line), f) != NULL)
 		queue_scan_line(qs, line, strcspn(line, "\n"));
 	fclose(f);
@@ -68,7 +68,7 @@ test_lines(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct queue_scan qs;
 
-		queue_scan_init(&qs, 100);
+		queue_scan_init(&qs, 100, NULL);
 		queue_scan_line(&qs, cases[i].line, strlen(cases[i].line));
 		queue_scan_finish(&qs);
 		if (qs.bad_lines != (uint64_t)cases[i].bad ||
@@ -106,21 +106,22 @@ test_run(void **state)
 	                   "head -c 100000 /dev/zero | tr '\\0' ' '\n"
 	                   "printf '\"arrival_time\":1}\\n'\n"
 	                   "printf '{\"queue_name\":\"active\"}'");
-	assert_int_equal(queue_run(&qs, path, "/etc/x", 5000), 0);
+	assert_int_equal(queue_run(&qs, path, "/etc/x", 5000, NULL), 0);
 	assert_int_equal(qs.snap.hold, 1);
 	assert_int_equal(qs.snap.deferred, 1);
 	assert_int_equal(qs.snap.active, 1);
 	assert_true(qs.snap.valid);
 	write_script(path, "echo 'postqueue: fatal: Queue report unavailable "
 	                   "- mail system is down' >&2; exit 69");
-	assert_int_equal(queue_run(&qs, path, "", 5000), -1);
+	assert_int_equal(queue_run(&qs, path, "", 5000, NULL), -1);
 	assert_false(qs.snap.valid);
 	assert_non_null(strstr(qs.snap.error, "status 69"));
 	assert_non_null(strstr(qs.snap.error, "mail system is down"));
 	write_script(path, "sleep 10");
-	assert_int_equal(queue_run(&qs, path, "", 200), -1);
+	assert_int_equal(queue_run(&qs, path, "", 200, NULL), -1);
 	assert_non_null(strstr(qs.snap.error, "timed out"));
-	assert_int_equal(queue_run(&qs, "/nonexistent/postqueue", "", 200), -1);
+	assert_int_equal(
+	    queue_run(&qs, "/nonexistent/postqueue", "", 200, NULL), -1);
 	unlink(path);
 	rmdir(dir);
 }
