@@ -50,7 +50,7 @@ AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
 	agent/watch.c agent/summarize.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c
-CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c
+CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c cli/cmd_classify.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 

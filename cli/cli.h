@@ -50,5 +50,6 @@ void cli_format_age(char *buf, size_t len, uint64_t secs);
 
 int cmd_status(struct cli *cli, int argc, char **argv);
 int cmd_keygen(struct cli *cli, int argc, char **argv);
+int cmd_classify(struct cli *cli, int argc, char **argv);
 
 #endif /* FLEET_CLI_CLI_H */

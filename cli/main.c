@@ -21,6 +21,8 @@ struct cmd_entry {
 static const struct cmd_entry cmd_table[] = {
     {"status", cmd_status, "status [RELAY]"},
     {"keygen", cmd_keygen, "keygen PATH"},
+    {"classify", cmd_classify,
+        "classify [--rules FILE] < mx_host<TAB>response lines"},
 };
 
 static int
