@@ -62,10 +62,10 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
-	maillog store
+	maillog classify store
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
-FUZZERS := channel wire logline
+FUZZERS := channel wire logline rules
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
 .PHONY: all check unit integration fuzz-replay sanitize valgrind fuzz demo bench \
