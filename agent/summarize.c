@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fleet-agent summarize (see summarize.h).  Files are read in 1 MiB
+ * fleet-agent summarize (see summarize.h).  Files are read in 128 KiB
  * chunks and split with memchr; a line longer than SUMMARIZE_LINE_MAX is
  * skipped and counted.  Memory stays flat whatever the file size: the
  * chunk buffer, the classifier's bounded cache and the tally.
@@ -26,7 +26,7 @@
 #include "util.h"
 #include "wire.h"
 
-#define SUMMARIZE_CHUNK    (1024 * 1024)
+#define SUMMARIZE_CHUNK    (128 * 1024) /* > SUMMARIZE_LINE_MAX */
 #define SUMMARIZE_LINE_MAX (64 * 1024)
 
 struct summarize {
