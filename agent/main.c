@@ -66,6 +66,8 @@ main(int argc, char *argv[])
 
 	if (argc >= 2 && strcmp(argv[1], "summarize") == 0)
 		return (summarize_main(argc - 1, argv + 1));
+	if (argc >= 2 && strcmp(argv[1], "queue") == 0)
+		return (summarize_queue_main(argc - 1, argv + 1));
 	/* first: a TERM during start-up waits for sigwait(), threads inherit */
 	sigfillset(&all);
 	sigdelset(&all, SIGSEGV);

@@ -22,6 +22,7 @@
 
 #include "classify.h"
 #include "logline.h"
+#include "queue.h"
 #include "tally.h"
 #include "util.h"
 #include "wire.h"
@@ -257,7 +258,9 @@ static int
 summarize_usage(void)
 {
 	fprintf(stderr, "usage: fleet-agent summarize [--json] [--rules FILE] "
-	                "FILE...\n");
+	                "FILE...\n"
+	                "       fleet-agent queue [--config-dir DIR] "
+	                "[--postqueue PATH] [--rules FILE]\n");
 	return (2);
 }
 
@@ -311,4 +314,67 @@ summarize_main(int argc, char **argv)
 	tally_free(s.tally);
 	classify_free(s.rules);
 	return (rv);
+}
+
+int
+summarize_queue_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config-dir", required_argument, NULL, 'c'},
+	    {"postqueue", required_argument, NULL, 'p'},
+	    {"rules", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *dir = "", *postqueue = "/usr/sbin/postqueue", *rules = NULL;
+	struct classify *c;
+	struct queue_scan qs;
+	cJSON *o, *by;
+	char err[512], *text;
+	int ch, rv;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'c')
+			dir = optarg;
+		else if (ch == 'p')
+			postqueue = optarg;
+		else if (ch == 'r')
+			rules = optarg;
+		else
+			return (summarize_usage());
+	}
+	if (optind != argc)
+		return (summarize_usage());
+	if (classify_load(&c, rules, err, sizeof(err)) == -1) {
+		fprintf(stderr, "fleet-agent: queue: %s\n", err);
+		return (1);
+	}
+	rv = queue_run(&qs, postqueue, dir, 600000, c);
+	o = cJSON_CreateObject();
+	cJSON_AddBoolToObject(o, "valid", qs.snap.valid);
+	cJSON_AddNumberToObject(o, "incoming", qs.snap.incoming);
+	cJSON_AddNumberToObject(o, "active", qs.snap.active);
+	cJSON_AddNumberToObject(o, "deferred", qs.snap.deferred);
+	cJSON_AddNumberToObject(o, "hold", qs.snap.hold);
+	cJSON_AddNumberToObject(o, "maildrop", qs.snap.maildrop);
+	cJSON_AddNumberToObject(
+	    o, "oldest_deferred_age", qs.snap.oldest_deferred_age);
+	cJSON_AddNumberToObject(o, "bad_lines", (double)qs.bad_lines);
+	by = cJSON_AddObjectToObject(o, "deferred_by");
+	for (size_t i = 0; i < qs.snap.n_by; i++) {
+		char key[WIRE_PROVIDER_MAX + 24];
+
+		snprintf(key, sizeof(key), "%s/%s", qs.snap.by[i].provider,
+		    reason_class_name(qs.snap.by[i].cls));
+		cJSON_AddNumberToObject(by, key, qs.snap.by[i].count);
+	}
+	if (rv == -1)
+		cJSON_AddStringToObject(o, "error", qs.snap.error);
+	if ((text = cJSON_PrintUnformatted(o)) != NULL)
+		printf("%s\n", text);
+	free(text);
+	cJSON_Delete(o);
+	wire_queue_fini(&qs.snap);
+	classify_free(c);
+	return (rv == 0 ? 0 : 1);
 }

@@ -12,4 +12,11 @@
 /* argv[0] is "summarize".  Returns the exit status (0, 1 error, 2 usage). */
 int summarize_main(int argc, char **argv);
 
+/*
+ * `fleet-agent queue [--config-dir DIR] [--postqueue PATH] [--rules FILE]`:
+ * one queue scan, as the agent makes it, printed as JSON.  argv[0] is
+ * "queue".  Returns the exit status.
+ */
+int summarize_queue_main(int argc, char **argv);
+
 #endif /* FLEET_AGENT_SUMMARIZE_H */
