@@ -6,7 +6,7 @@
 #   make fuzz       each libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make demo       the lab on 127.0.0.0/8 (scripts/demo)
 #   make bench      benchmarks against named peers (bench/)
-#   make install    PREFIX=/usr/local DESTDIR=
+#   make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc/relayfleet
 
 BUILD	?= build
 PREFIX	?= /usr/local
@@ -172,10 +172,14 @@ demo: bootstrap all
 bench: bootstrap all
 	$(Q)set -e; for b in bench/*/run; do [ -x "$$b" ] && "$$b"; done; true
 
+SYSCONFDIR ?= /etc/relayfleet
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin \
+	    $(DESTDIR)$(SYSCONFDIR)
 	install -m 755 $(BUILD)/fleetd $(BUILD)/fleet-agent $(DESTDIR)$(PREFIX)/sbin/
 	install -m 755 $(BUILD)/fleetctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 etc/rules.conf $(DESTDIR)$(SYSCONFDIR)/rules.conf
 
 format:
 	clang-format -i $(FORMAT_SRCS)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "checks.h"
 #include "classify.h"
@@ -21,7 +22,8 @@
 #include "tally.h"
 #include "util.h"
 
-#define WATCH_LOG_MAX_BYTES (4 * 1024 * 1024) /* per poll */
+#define WATCH_LOG_MAX_BYTES (4 * 1024 * 1024)            /* per poll */
+#define WATCH_RULES_DEFAULT "/etc/relayfleet/rules.conf" /* make install */
 #define WATCH_WARN_EVERY_MS 60000
 
 struct watch {
@@ -109,10 +111,13 @@ watch_open(struct watch **wp, const struct agent_config *conf,
     const char *cursor, char *err, size_t errlen)
 {
 	struct watch *w = xcalloc(1, sizeof(*w));
+	const char *rules = conf->rules[0] != '\0' ? conf->rules : NULL;
 
+	/* the installed file when there is one, else the built-in copy */
+	if (rules == NULL && access(WATCH_RULES_DEFAULT, R_OK) == 0)
+		rules = WATCH_RULES_DEFAULT;
 	w->conf = conf;
-	if (classify_load(&w->rules, conf->rules[0] ? conf->rules : NULL, err,
-	        errlen) == -1 ||
+	if (classify_load(&w->rules, rules, err, errlen) == -1 ||
 	    maillog_open(&w->log, conf->maillog, cursor, err, errlen) == -1) {
 		watch_close(w);
 		return (-1);
