@@ -19,6 +19,7 @@
 #include "log.h"
 #include "report.h"
 #include "summarize.h"
+#include "util.h"
 
 #define AGENT_DEFAULT_CONFIG "/etc/relayfleet/agent.conf"
 
@@ -28,28 +29,6 @@ static void __attribute__((noreturn)) usage(void)
 	                "       fleet-agent summarize [--json] [--rules FILE] "
 	                "FILE...\n");
 	exit(2);
-}
-
-static int
-agent_wait(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			log_info("agent: reload is not supported yet; restart "
-			         "to apply a new configuration");
-			continue;
-		}
-		return (sig);
-	}
 }
 
 int
@@ -62,20 +41,13 @@ main(int argc, char *argv[])
 	bool foreground = false, check = false;
 	int ch, verbose = 0, sig;
 	char err[512];
-	sigset_t all;
 
 	if (argc >= 2 && strcmp(argv[1], "summarize") == 0)
 		return (summarize_main(argc - 1, argv + 1));
 	if (argc >= 2 && strcmp(argv[1], "queue") == 0)
 		return (summarize_queue_main(argc - 1, argv + 1));
 	/* first: a TERM during start-up waits for sigwait(), threads inherit */
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	util_block_signals();
 	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -115,7 +87,9 @@ main(int argc, char *argv[])
 		fatalx("agent: %s", err);
 	sodium_memzero(priv, sizeof(priv));
 	log_info("agent: started, controller %s", conf.controller);
-	sig = agent_wait();
+	while ((sig = util_wait_signal()) == SIGHUP)
+		log_info("agent: reload is not supported yet; restart to "
+		         "apply a new configuration");
 	log_info("agent: %s received, stopping", strsignal(sig));
 	report_loop_stop(loop);
 	return (0);

@@ -53,4 +53,14 @@ int util_write_file_atomic(
  */
 int util_read_file(const char *path, size_t max, char **buf, size_t *len);
 
+/*
+ * Blocks every signal except the synchronous ones (SEGV, BUS, FPE, ILL,
+ * ABRT) in the calling thread; threads started later inherit the mask.
+ * The daemons call it first thing, then take signals with sigwait().
+ */
+void util_block_signals(void);
+
+/* Waits for SIGTERM, SIGINT or SIGHUP (all blocked); returns which. */
+int util_wait_signal(void);
+
 #endif /* FLEET_COMMON_UTIL_H */

@@ -120,42 +120,6 @@ fleetd_listen(const char *url, const uint8_t *priv,
 	return (l);
 }
 
-static int
-fleetd_wait(void)
-{
-	sigset_t set;
-	int sig;
-
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	for (;;) {
-		if (sigwait(&set, &sig) != 0)
-			continue;
-		if (sig == SIGHUP) {
-			log_info("fleetd: reload is not supported yet; "
-			         "restart to apply a new configuration");
-			continue;
-		}
-		return (sig);
-	}
-}
-
-static void
-fleetd_block_signals(void)
-{
-	sigset_t all;
-
-	sigfillset(&all);
-	sigdelset(&all, SIGSEGV);
-	sigdelset(&all, SIGBUS);
-	sigdelset(&all, SIGFPE);
-	sigdelset(&all, SIGILL);
-	sigdelset(&all, SIGABRT);
-	pthread_sigmask(SIG_BLOCK, &all, NULL);
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -171,7 +135,7 @@ main(int argc, char *argv[])
 	struct store *st;
 	char err[512];
 
-	fleetd_block_signals(); /* first: a TERM during start-up waits */
+	util_block_signals(); /* first: a TERM during start-up waits */
 	while ((ch = getopt(argc, argv, "c:dnv")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -231,7 +195,9 @@ main(int argc, char *argv[])
 	log_info("fleetd: started: %zu relays, %zu operators, agents on %s, "
 	         "control on %s",
 	    conf.nrelays, conf.nops, conf.agent_listen, conf.control_listen);
-	sig = fleetd_wait();
+	while ((sig = util_wait_signal()) == SIGHUP)
+		log_info("fleetd: reload is not supported yet; restart to "
+		         "apply a new configuration");
 	log_info("fleetd: %s received, stopping", strsignal(sig));
 	ingest_stop(in);
 	chan_listener_stop(la);
