@@ -281,15 +281,16 @@ classify_re_repeat(const char *re, size_t *len)
 }
 
 /*
- * Refuses regexes glibc would compile or run slowly: back-references,
- * deep nesting, repeats expanding (nested ones multiply) past
- * CLASSIFY_RE_COST_MAX nodes.  regcomp() judges the syntax afterwards.
+ * Refuses regexes glibc would run slowly: back-references, deep nesting,
+ * repeats whose copies (nested ones multiply) add more than
+ * CLASSIFY_RE_COST_MAX nodes: each copy of an optional part may be live at
+ * every text byte.  regcomp() judges the syntax afterwards.
  */
 static const char *
 classify_re_check(const char *re)
 {
 	size_t stack[CLASSIFY_RE_DEPTH_MAX], depth = 0, cur = 0, last = 0;
-	size_t i = 0, len, atom;
+	size_t i = 0, len, atom, added = 0;
 	int n;
 
 	while (re[i] != '\0') {
@@ -301,6 +302,9 @@ classify_re_check(const char *re)
 		if ((n = classify_re_repeat(re + i, &len)) > 0) {
 			if (n > CLASSIFY_RE_REPEAT_MAX)
 				return ("repeat count too large");
+			if ((added += last * (size_t)(n - 1)) >
+			    CLASSIFY_RE_COST_MAX)
+				return ("too complex");
 			cur += last * (size_t)(n - 1);
 			last *= (size_t)n;
 			atom = 0;
@@ -319,8 +323,6 @@ classify_re_check(const char *re)
 		i += n == 0 ? 1 : len;
 		cur += atom;
 		last = atom > 0 ? atom : last;
-		if (cur > CLASSIFY_RE_COST_MAX || last > CLASSIFY_RE_COST_MAX)
-			return ("too complex");
 	}
 	return (NULL);
 }

@@ -7,8 +7,9 @@
  * compiled in as classify_builtin_rules.
  *
  * A struct classify is immutable after loading except for its result
- * cache and scratch buffer, so it is NOT thread-safe: one thread uses it
- * (the agent's log tail).  Nothing here logs or blocks, apart from
+ * cache and scratch buffers, so it is NOT thread-safe: one thread uses it
+ * (the agent's log tail); another thread (say, the queue scan) loads its
+ * own or takes a lock.  Nothing here logs or blocks, apart from
  * classify_load() reading its file.
  */
 #ifndef FLEET_COMMON_CLASSIFY_H
@@ -22,16 +23,16 @@
 #define CLASSIFY_FILE_MAX      (1024 * 1024) /* bytes of a rules file */
 #define CLASSIFY_LINE_MAX      4096          /* bytes of one rules line */
 #define CLASSIFY_PATTERN_MAX   512           /* bytes of one regex */
-#define CLASSIFY_RE_COST_MAX   4096 /* regex size after {m,n} expansion */
+#define CLASSIFY_RE_COST_MAX   128  /* regex nodes {m,n} and + may add */
 #define CLASSIFY_RE_DEPTH_MAX  32   /* nesting of ( ) in one regex */
 #define CLASSIFY_RE_REPEAT_MAX 255  /* largest m or n in {m,n} */
-#define CLASSIFY_RULES_MAX     1024 /* class lines */
+#define CLASSIFY_RULES_MAX     512  /* class lines */
 #define CLASSIFY_NAMES_MAX     4096 /* mx + domain names, all lines */
 #define CLASSIFY_PROVIDERS_MAX 256  /* distinct provider ids */
 #define CLASSIFY_COND_MAX      16   /* providers or dsns in one condition */
 #define CLASSIFY_ID_MAX        32   /* provider id: [a-z0-9_.-]{1,32} */
 #define CLASSIFY_DSN_MAX       15   /* "5.7.606" and the like */
-#define CLASSIFY_TEXT_MAX      4096 /* bytes of a text the regexes see */
+#define CLASSIFY_TEXT_MAX      2048 /* bytes of a text the regexes see */
 #define CLASSIFY_CACHE_MAX     4096 /* cached results (direct-mapped) */
 #define CLASSIFY_CACHE_TEXT    2048 /* longer texts are not cached */
 
@@ -87,16 +88,20 @@ const char *classify_provider(
 /*
  * The reason class of a delivery result.  provider is an id as returned
  * by classify_provider() (NULL or "" means "other"); dsn is the
- * enhanced status code as logged ("4.7.650"), or NULL or "" to take it
- * from the text ("451 4.7.650 ..."); text is the response or Postfix's own
- * message (NULL means "").  The text is normalised first (docs/rules.md:
+ * enhanced status code as logged ("4.7.650"), or NULL, "" or malformed to
+ * take it from the text ("451 4.7.650 ..."; an expired-message wrapper's
+ * inner reply wins); text is the response or Postfix's own message (NULL
+ * means "").  The text is normalised first (docs/rules.md:
  * prefixes such as "smtp;" and "host X[ip] said:" removed, continuation
  * codes joined, expired-message wrappers unwrapped) and cut to
  * CLASSIFY_TEXT_MAX bytes.  The first class line whose conditions and
  * regex match decides; CLASS_OTHER if none does.  Results are cached by
  * (provider, dsn, text) in a table of CLASSIFY_CACHE_MAX slots where a
  * new result replaces an older one with the same hash slot, so a day of
- * repeated texts costs one pass over the rules per distinct text.
+ * repeated texts costs one pass over the rules per distinct text (texts
+ * over CLASSIFY_CACHE_TEXT bytes are not cached).  A pass over the default
+ * rules takes well under 0.1 ms for a typical reply, about 3 ms for the
+ * slowest 2 KB text we could build.  Never blocks.
  */
 enum reason_class classify_class(struct classify *c, const char *provider,
     const char *dsn, const char *text);

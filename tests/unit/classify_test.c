@@ -326,6 +326,54 @@ static const struct text_case heldout[] = {
         "other", "other"},
     {"mx.example.com", "250 2.0.0 Ok: queued as 4Xk2Lq0yQpz1", "other",
         "delivered"},
+    {"mx.example.com", "550 5.7.1 Relaying denied", "other", "other"},
+    {"aspmx.l.google.com",
+        "421 4.7.0 Try again later, closing connection. (EHLO) - gsmtp",
+        "google", "busy"},
+    {"mx.example.com", "451 4.4.0 DNS resolving error", "other", "dns"},
+    {"mx.example.com",
+        "554 5.7.1 Your access to this mail system has been rejected due to "
+        "the sending MTA's poor reputation. If you believe that this failure "
+        "is in error, please contact the intended recipient via alternate "
+        "means.",
+        "other", "ip_blocked"},
+    {"mx.example.com", "550 5.7.0 Local Policy Violation", "other", "content"},
+    {"mx.example.com", "452 4.3.1 Insufficient system storage", "other",
+        "busy"},
+    {"mx.example.com",
+        "550 Requested action not taken: mailbox unavailable (e.g. mailbox not "
+        "found, no access)",
+        "other", "unknown_user"},
+    {"mx.example.com", "421 4.4.2 mx.example.com Error: timeout exceeded",
+        "other", "network"},
+    {"mx.example.com",
+        "554 5.7.1 <unknown[192.0.2.1]>: Client host rejected: Access denied",
+        "other", "ip_blocked"},
+    {"mx.example.com",
+        "550 5.7.1 Email rejected per DMARC policy for example.com", "other",
+        "auth"},
+    {"mx.example.com", "451 Temporary local problem - please try later",
+        "other", "busy"},
+    {"mx.example.com",
+        "550-Verification failed for <bounce@example.com> 550-Unrouteable "
+        "address 550 Sender verify failed",
+        "other", "auth"},
+    {"mx.example.com",
+        "554 5.7.1 <mail.example.com>: Helo command rejected: Host not found",
+        "other", "ptr"},
+    {"mx.example.com", "550 5.2.1 Mailbox disabled, not accepting messages",
+        "other", "unknown_user"},
+    {"outlook-com.olc.protection.outlook.com",
+        "421 4.7.66 TLS 1.0 and 1.1 are not supported. Please upgrade/update "
+        "your client to support TLS 1.2. Visit https://aka.ms/smtp_auth_tls. "
+        "[AM4PEPF00025F9B.EURPRD83.prod.outlook.com]",
+        "outlook", "tls"},
+    {"mx.example.com", "552 5.3.4 Message size exceeds fixed limit", "other",
+        "other"},
+    {"mx.example.com", "550 5.7.1 Delivery not authorized, message refused",
+        "other", "content"},
+    {"mx.example.com", "mail for example.com loops back to myself", "other",
+        "other"},
 };
 
 static char *
@@ -429,53 +477,54 @@ test_builtin_is_rules_conf(void **state)
 	free(buf);
 }
 
+static const struct {
+	const char *text, *err;
+} syntax_cases[] = {
+    {"mx p a.com\n\nclass blok x\n", "t:3: unknown class 'blok'"},
+    {"class busy (unclosed\n", "t:1: bad regex '(unclosed': "},
+    {"mx Outlook a.com\n", "t:1: bad provider id 'Outlook'"},
+    {"mx p a.com\nclass busy provider=p,x!y z\n", "t:2: bad provider id 'x!y'"},
+    {"# c\nmatch busy x\n", "t:2: unknown keyword 'match'"},
+    {"class\n", "t:1: missing class"},
+    {"class busy dsn=4.\n", "t:1: missing pattern"},
+    {"class\tbusy\t \n", "t:1: missing pattern"},
+    {"mx\n", "t:1: missing provider id"},
+    {"domain p\n", "t:1: missing domain name"},
+    {"mx p a..com\n", "t:1: bad mx name 'a..com'"},
+    {"mx p a.com\nmx q b.com A.com.\n",
+        "t:2: duplicate mx name 'a.com' (line 1)"},
+    {"class busy provider=nosuch x\n",
+        "t:1: unknown provider 'nosuch' (no mx or domain line names "
+        "it)"},
+    {"class busy dsn=4.7 x\n", "t:1: bad dsn '4.7'"},
+    {"class busy dsn=3.1.1 x\n", "t:1: bad dsn '3.1.1'"},
+    {"class busy (a)\\1\n", "t:1: bad regex '(a)\\1': back-references"},
+    {"class busy ((a{200}){200})\n", "too complex"},
+    {"class busy a{300}\n", "repeat count too large"},
+    {"class busy "
+     "((((((((((((((((((((((((((((((((((x))))))))))))))))))))"
+     ")))))))))))))\n",
+        "nested too deep"},
+};
+
 static void
 test_syntax_errors(void **state)
 {
-	static const struct {
-		const char *text, *err;
-	} cases[] = {
-	    {"mx p a.com\n\nclass blok x\n", "t:3: unknown class 'blok'"},
-	    {"class busy (unclosed\n", "t:1: bad regex '(unclosed': "},
-	    {"mx Outlook a.com\n", "t:1: bad provider id 'Outlook'"},
-	    {"mx p a.com\nclass busy provider=p,x!y z\n",
-	        "t:2: bad provider id 'x!y'"},
-	    {"# c\nmatch busy x\n", "t:2: unknown keyword 'match'"},
-	    {"class\n", "t:1: missing class"},
-	    {"class busy dsn=4.\n", "t:1: missing pattern"},
-	    {"class\tbusy\t \n", "t:1: missing pattern"},
-	    {"mx\n", "t:1: missing provider id"},
-	    {"domain p\n", "t:1: missing domain name"},
-	    {"mx p a..com\n", "t:1: bad mx name 'a..com'"},
-	    {"mx p a.com\nmx q b.com A.com.\n",
-	        "t:2: duplicate mx name 'a.com' (line 1)"},
-	    {"class busy provider=nosuch x\n",
-	        "t:1: unknown provider 'nosuch' (no mx or domain line names "
-	        "it)"},
-	    {"class busy dsn=4.7 x\n", "t:1: bad dsn '4.7'"},
-	    {"class busy dsn=3.1.1 x\n", "t:1: bad dsn '3.1.1'"},
-	    {"class busy (a)\\1\n", "t:1: bad regex '(a)\\1': back-references"},
-	    {"class busy ((a{200}){200})\n", "too complex"},
-	    {"class busy a{300}\n", "repeat count too large"},
-	    {"class busy "
-	     "((((((((((((((((((((((((((((((((((x))))))))))))))))))))"
-	     ")))))))))))))\n",
-	        "nested too deep"},
-	};
 	struct classify *c;
 	char err[256];
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+	for (size_t i = 0; i < sizeof(syntax_cases) / sizeof(syntax_cases[0]);
+	     i++) {
 		c = NULL;
 		err[0] = '\0';
-		assert_int_equal(classify_load_string(
-		                     &c, cases[i].text, "t", err, sizeof(err)),
+		assert_int_equal(classify_load_string(&c, syntax_cases[i].text,
+		                     "t", err, sizeof(err)),
 		    -1);
 		assert_null(c);
-		if (strstr(err, cases[i].err) == NULL)
-			fail_msg(
-			    "case %zu: '%s' lacks '%s'", i, err, cases[i].err);
+		if (strstr(err, syntax_cases[i].err) == NULL)
+			fail_msg("case %zu: '%s' lacks '%s'", i, err,
+			    syntax_cases[i].err);
 	}
 }
 
@@ -491,7 +540,7 @@ test_limits(void **state)
 		p += sprintf(p, "class busy x\n");
 	assert_int_equal(
 	    classify_load_string(&c, text, "t", err, sizeof(err)), -1);
-	assert_string_equal(err, "t:1025: more than 1024 class lines");
+	assert_string_equal(err, "t:513: more than 512 class lines");
 	memset(text, 'a', CLASSIFY_LINE_MAX + 1);
 	text[CLASSIFY_LINE_MAX + 1] = '\0';
 	assert_int_equal(
@@ -503,6 +552,13 @@ test_limits(void **state)
 	assert_int_equal(
 	    classify_load_string(&c, text, "t", err, sizeof(err)), -1);
 	assert_string_equal(err, "t:1: pattern longer than 512 bytes");
+	/* ordinary repeats are fine: an IPv4 address, a Comcast code */
+	c = load(
+	    "class busy [0-9]{1,3}(\\.[0-9]{1,3}){3}|BL0[0-9]{5}|(ab+){9}\n");
+	assert_int_equal(
+	    classify_class(c, NULL, NULL, "x 192.0.2.1"), CLASS_BUSY);
+	classify_free(c);
+	c = NULL;
 	assert_int_equal(
 	    classify_load(&c, "/nonexistent/rules.conf", err, sizeof(err)), -1);
 	assert_string_equal(
@@ -550,8 +606,15 @@ test_provider(void **state)
 	assert_string_equal(classify_provider(c, "", ""), "other");
 	assert_string_equal(classify_provider(c, ".", "."), "other");
 	classify_free(c);
-	/* the default rules: consumer vs tenant Microsoft, AT&T vs Yahoo */
-	c = load(NULL);
+}
+
+/* The default rules: consumer vs tenant Microsoft, AT&T vs Yahoo. */
+static void
+test_provider_default(void **state)
+{
+	struct classify *c = load(NULL);
+
+	(void)state;
 	assert_string_equal(classify_provider(c, NULL, "sbcglobal.net"), "att");
 	assert_string_equal(classify_provider(c, NULL, "aol.com"), "yahoo");
 	assert_string_equal(
@@ -600,6 +663,15 @@ test_normalise(void **state)
 	    CLASS_TLS);
 	assert_int_equal(classify_class(c, NULL, NULL, NULL), CLASS_OTHER);
 	classify_free(c);
+}
+
+/* The status code: the expired reply's, never an IP address. */
+static void
+test_dsn(void **state)
+{
+	struct classify *c;
+
+	(void)state;
 	c = load("class busy dsn=4.7.650 ^451 4.7.650 x$\n"
 	         "class ptr dsn=5.7.606 ^550 5.7.606-649 y$\n"
 	         "class dns ^4.16.55.1 z$\n");
@@ -664,7 +736,9 @@ main(void)
 	    cmocka_unit_test(test_syntax_errors),
 	    cmocka_unit_test(test_limits),
 	    cmocka_unit_test(test_provider),
+	    cmocka_unit_test(test_provider_default),
 	    cmocka_unit_test(test_normalise),
+	    cmocka_unit_test(test_dsn),
 	    cmocka_unit_test(test_cache),
 	};
 
