@@ -81,12 +81,12 @@ status_table(const struct wire_ctl_reply *rep)
 				w[c] = strlen(rows[i].col[c]);
 	}
 	for (int c = 0; c < STATUS_NCOLS; c++)
-		printf("%-*s%s", (int)w[c], status_heads[c],
-		    c + 1 < STATUS_NCOLS ? "  " : "\n");
+		printf("%-*s%s", c + 1 < STATUS_NCOLS ? (int)w[c] : 0,
+		    status_heads[c], c + 1 < STATUS_NCOLS ? "  " : "\n");
 	for (size_t i = 0; i < rep->n_relays; i++)
 		for (int c = 0; c < STATUS_NCOLS; c++)
-			printf("%-*s%s", (int)w[c], rows[i].col[c],
-			    c + 1 < STATUS_NCOLS ? "  " : "\n");
+			printf("%-*s%s", c + 1 < STATUS_NCOLS ? (int)w[c] : 0,
+			    rows[i].col[c], c + 1 < STATUS_NCOLS ? "  " : "\n");
 	for (size_t i = 0; i < rep->n_relays; i++) {
 		const struct wire_relay_status *r = &rep->relays[i];
 
