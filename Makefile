@@ -65,7 +65,7 @@ UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	maillog classify store
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
-FUZZERS := channel wire logline rules
+FUZZERS := channel wire logline rules queueline
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
 .PHONY: all check unit integration fuzz-replay sanitize valgrind fuzz demo bench \
@@ -125,7 +125,7 @@ integration: $(PROGS)
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -I$(BUILD)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c agent/queue.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h)
 	@mkdir -p $(dir $@)
