@@ -167,3 +167,45 @@ def test_summarize_matches_generator(tmp_path):
     ip = [i for i, c in enumerate(classes) if c in ('ip_blocked',
                                                     'ip_throttled', 'ptr')]
     assert ip and max(ip) < classes.index('delivered')
+
+
+def test_self_checks_reach_fleetd(lab):
+    """PTR, forward-confirmed rDNS, HELO, a DNSBL listing and the Postfix
+    master, checked against a real dnsmasq on loopback, arrive in fleetd."""
+    port = free_port()
+    dns = subprocess.Popen(
+        ['dnsmasq', '--keep-in-foreground', '--conf-file=/dev/null',
+         '--no-resolv', '--no-hosts', f'--port={port}',
+         '--listen-address=127.0.0.1', '--bind-interfaces',
+         '--pid-file=', '--local=/test/', '--local=/127.in-addr.arpa/',
+         '--ptr-record=21.0.0.127.in-addr.arpa,relay1.lab.test',
+         '--host-record=relay1.lab.test,127.0.0.21',
+         '--address=/bl.test/127.0.0.2', '--local=/clean.test/'],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    lab.procs.append(dns)
+    pf = lab.postfix('relay1', bind_ip='127.0.0.21',
+                     relayhost=f'[127.0.0.1]:{free_port()}')
+    lab.add_relay('relay1', '127.0.0.21')
+    lab.start_fleetd()
+    lab.start_agent('relay1', pf, extra=(
+        f'maillog = {pf.log}\nrelay_ip = 127.0.0.21\n'
+        f'resolver = 127.0.0.1:{port}\nhelo_name = relay1.lab.test\n'
+        'dnsbl = bl.test clean.test\n'))
+
+    def checks():
+        db = sqlite3.connect(f'file:{lab.base}/fleetd.db?mode=ro', uri=True)
+        try:
+            rows = db.execute('SELECT name, state, detail FROM checks'
+                              ).fetchall()
+        finally:
+            db.close()
+        return {n: (s, d) for n, s, d in rows} or None
+
+    got = wait_for('check results in fleetd', checks, 20)
+    ok, fail = 1, 2
+    assert got['ptr'] == (ok, 'relay1.lab.test'), got
+    assert got['fcrdns'][0] == ok and got['helo'][0] == ok, got
+    assert got['dnsbl:bl.test'][0] == fail, got
+    assert '127.0.0.2' in got['dnsbl:bl.test'][1]
+    assert got['dnsbl:clean.test'][0] == ok, got
+    assert got['master'][0] == ok, got
