@@ -22,7 +22,6 @@
 #include <netdb.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,35 +104,11 @@ static pid_t
 checks_spawn(
     const char *path, const char *dir, const char *param, int out, int err)
 {
-	char *const env[] = {
-	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	const char *with_c[] = {path, "-c", dir, "-xh", param, NULL};
 	const char *plain[] = {path, "-xh", param, NULL};
-	const char **argv = dir != NULL && dir[0] != '\0' ? with_c : plain;
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t sa;
-	sigset_t none;
-	pid_t pid = 0;
-	int rv;
 
-	sigemptyset(&none); /* the agent blocks every signal; postconf not */
-	posix_spawnattr_init(&sa);
-	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK);
-	posix_spawnattr_setsigmask(&sa, &none);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
-	posix_spawn_file_actions_addopen(
-	    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	rv =
-	    posix_spawn(&pid, path, &fa, &sa, (char *const *)(void *)argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&sa);
-	if (rv != 0) {
-		errno = rv;
-		return (-1);
-	}
-	return (pid);
+	return (util_spawn(
+	    path, dir != NULL && dir[0] != '\0' ? with_c : plain, out, err));
 }
 
 /* Appends what fits of p to a NUL-terminated buffer; drops the rest. */

@@ -14,7 +14,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,44 +216,11 @@ queue_feed(
 static pid_t
 queue_spawn(const char *path, const char *config_dir, int out[2], int err[2])
 {
-	char *const env[] = {
-	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
-	const char *argv[6];
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t sa;
-	sigset_t none, all;
-	int i = 0, rv;
-	pid_t pid;
+	const char *with_c[] = {path, "-c", config_dir, "-j", NULL};
+	const char *plain[] = {path, "-j", NULL};
 
-	argv[i++] = path;
-	if (config_dir[0] != '\0') {
-		argv[i++] = "-c";
-		argv[i++] = config_dir;
-	}
-	argv[i++] = "-j";
-	argv[i] = NULL;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
-	posix_spawn_file_actions_addopen(
-	    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	/* the agent blocks every signal; its children must not inherit that */
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_init(&sa);
-	posix_spawnattr_setsigmask(&sa, &none);
-	posix_spawnattr_setsigdefault(&sa, &all);
-	posix_spawnattr_setflags(
-	    &sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rv =
-	    posix_spawn(&pid, path, &fa, &sa, (char *const *)(void *)argv, env);
-	posix_spawnattr_destroy(&sa);
-	posix_spawn_file_actions_destroy(&fa);
-	if (rv != 0) {
-		errno = rv;
-		return (-1);
-	}
-	return (pid);
+	return (util_spawn(
+	    path, config_dir[0] != '\0' ? with_c : plain, out[1], err[1]));
 }
 
 /* Reads both pipes until EOF or the deadline; returns -1 on timeout. */

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,4 +307,39 @@ util_wait_signal(void)
 	while (sigwait(&set, &sig) != 0)
 		;
 	return (sig);
+}
+
+int
+util_spawn(const char *path, const char *const argv[], int out, int err)
+{
+	static char *const env[] = {
+	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t none, all;
+	pid_t pid;
+	int rv;
+
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setsigdefault(&sa, &all);
+	posix_spawnattr_setflags(
+	    &sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
+	posix_spawn_file_actions_addopen(
+	    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	/* posix_spawn takes char *const[] but does not write to argv */
+	rv = posix_spawn(
+	    &pid, path, &fa, &sa, (char *const *)(uintptr_t)argv, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
+	if (rv != 0) {
+		errno = rv;
+		return (-1);
+	}
+	return ((int)pid);
 }

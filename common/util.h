@@ -54,6 +54,15 @@ int util_write_file_atomic(
 int util_read_file(const char *path, size_t max, char **buf, size_t *len);
 
 /*
+ * Runs the program at path with argv (NULL-terminated), a clean
+ * environment (PATH, LC_ALL=C), stdin from /dev/null, stdout and stderr
+ * on the given descriptors, an empty signal mask and default dispositions
+ * (the daemons block every signal; their children must not inherit that).
+ * No shell.  Returns the child's pid, or -1 with errno set.
+ */
+int util_spawn(const char *path, const char *const argv[], int out, int err);
+
+/*
  * Blocks every signal except the synchronous ones (SEGV, BUS, FPE, ILL,
  * ABRT) in the calling thread; threads started later inherit the mask.
  * The daemons call it first thing, then take signals with sigwait().
