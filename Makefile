@@ -124,7 +124,8 @@ integration: $(PROGS)
 
 # --- fuzzing (clang libFuzzer) -----------------------------------------------
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -I$(BUILD)/gen \
-	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-DCLASSIFY_CHECK_PREFILTER
 FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c agent/queue.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h)

@@ -17,21 +17,33 @@
 
 #include "util.h"
 
-#define CLASSIFY_NAME_MAX  253 /* a DNS name without the final dot */
-#define CLASSIFY_KEY_MAX   64  /* longest cached provider or dsn argument */
-#define CLASSIFY_CHARS     "abcdefghijklmnopqrstuvwxyz0123456789_.-"
-#define CLASSIFY_BLANK     " \t"
-#define CLASSIFY_SUSPENDED "delivery temporarily suspended:"
+#define CLASSIFY_NAME_MAX         253 /* a DNS name without the final dot */
+#define CLASSIFY_KEY_MAX          64 /* longest cached provider or dsn argument */
+#define CLASSIFY_CHARS            "abcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define CLASSIFY_BLANK            " \t"
+#define CLASSIFY_SUSPENDED        "delivery temporarily suspended:"
+#define CLASSIFY_LIT_MAX          16 /* prefilter literals of one rule */
+#define CLASSIFY_QUANT            "?*+{"
+#define CLASSIFY_RE_FLAGS         (REG_EXTENDED | REG_ICASE | REG_NOSUB)
+#define CLASSIFY_HASH_SEED(is_mx) (0xcbf29ce484222325ULL ^ (uint64_t)(is_mx))
+#define CLASSIFY_HASH_STEP(h, ch)                                              \
+	(((h) ^ (unsigned char)(ch)) * 0x100000001b3ULL)
 
 struct classify_name {
-	bool is_mx; /* else a domain line's */
-	char *name; /* lower case, no leading or trailing dot */
+	bool is_mx;    /* else a domain line's */
+	char *name;    /* lower case, no leading or trailing dot */
+	uint64_t hash; /* classify_name_hash() */
 	int prov;
 	unsigned line;
 };
 
 struct classify_rule {
 	regex_t re;
+	bool is_compiled; /* re is compiled on the rule's first use */
+	bool matches_all; /* the regex is "^": no need to run it */
+	char *pattern;
+	size_t nlit;                 /* 0: no prefilter */
+	char *lit[CLASSIFY_LIT_MAX]; /* lower case; a match contains one */
 	enum reason_class cls;
 	size_t nprov, ndsn;
 	int prov[CLASSIFY_COND_MAX];
@@ -56,12 +68,17 @@ struct classify {
 	size_t nids;
 	struct classify_name *names; /* CLASSIFY_NAMES_MAX, sorted */
 	size_t nnames;
+	uint32_t *htab; /* open addressing: index + 1 into names, 0 free */
+	size_t hmask;
 	struct classify_rule *rules[CLASSIFY_RULES_MAX];
 	size_t nrules;
 	struct classify_slot cache[CLASSIFY_CACHE_MAX];
 	struct classify_stats st;
 	char key[2 * CLASSIFY_KEY_MAX + CLASSIFY_CACHE_TEXT + 3];
-	char text[CLASSIFY_TEXT_MAX + 1]; /* the normalised text */
+	char text[CLASSIFY_TEXT_MAX + 1];  /* the normalised text */
+	char lower[CLASSIFY_TEXT_MAX + 1]; /* text in lower case */
+	size_t textlen;
+	bool ran_regex; /* the last classify_run() needed a regexec() */
 };
 
 struct classify_parse {
@@ -166,8 +183,11 @@ classify_parse_names(struct classify_parse *p, char *s, const char *what)
 		if (c->nnames == CLASSIFY_NAMES_MAX)
 			return (classify_perr(
 			    p, "more than %d names", CLASSIFY_NAMES_MAX));
-		c->names[c->nnames] = (struct classify_name){
-		    what[0] == 'm', xstrdup(name), id, p->line};
+		c->names[c->nnames] =
+		    (struct classify_name){.is_mx = what[0] == 'm',
+		        .name = xstrdup(name),
+		        .prov = id,
+		        .line = p->line};
 		c->nnames++;
 	} while ((w = classify_word(&s)) != NULL);
 	return (0);
@@ -327,6 +347,110 @@ classify_re_check(const char *re)
 	return (NULL);
 }
 
+/*
+ * The character the regex token at s stands for if it is a plain one
+ * ('x', "\\."), else -1 ('.', '[...]', '(', "{2,3}", "\\<", ...); *len is
+ * the token's length.
+ */
+static int
+classify_re_plain(const char *s, size_t *len)
+{
+	*len = 1;
+	if (s[0] == '[') {
+		*len = classify_re_bracket(s);
+		return (-1);
+	}
+	if (s[0] == '\\') {
+		if (s[1] == '\0')
+			return (-1);
+		*len = 2;
+		return (
+		    isalnum((unsigned char)s[1]) || strchr("<>`'", s[1]) != NULL
+		        ? -1
+		        : (unsigned char)s[1]);
+	}
+	if (s[0] == '{' && classify_re_repeat(s, len) < 0)
+		*len = 1;
+	return (strchr(".^$|(){}?*+", s[0]) != NULL ? -1 : (unsigned char)s[0]);
+}
+
+/* Drops r's literals from the k-th on. */
+static void
+classify_re_drop(struct classify_rule *r, size_t k)
+{
+	while (r->nlit > k)
+		free(r->lit[--r->nlit]);
+}
+
+/*
+ * Adds to r the literals one of which a match of re[0, len) contains:
+ * for each branch, the longest run of plain characters outside groups and
+ * not under a repeat, in lower case (the regexes are case-insensitive);
+ * for a branch without one, the literals of a group it requires, such as
+ * "(spf|dkim)" in "(^|[^a-z])(spf|dkim)([^a-z]|$)".  Returns false (and
+ * adds nothing) if some branch has neither: then there is no prefilter.
+ * Anything unusual ends a run: a missed literal costs a regexec(), a
+ * wrong one would lose a match.
+ */
+static bool
+classify_re_lits(struct classify_rule *r, const char *re, size_t len)
+{
+	char run[CLASSIFY_PATTERN_MAX + 1], best[CLASSIFY_PATTERN_MAX + 1];
+	size_t i = 0, depth = 0, n = 0, nbest = 0, tok, k0 = r->nlit;
+	size_t gstart[CLASSIFY_LIT_MAX], gend[CLASSIFY_LIT_MAX], ng = 0,
+	                                                         open = 0;
+	int ch;
+
+	for (;;) {
+		bool is_end = i >= len || (re[i] == '|' && depth == 0);
+		bool ok;
+
+		ch = is_end ? -1 : classify_re_plain(re + i, &tok);
+		if (!is_end && re[i] == '(' && depth++ == 0)
+			open = i;
+		else if (!is_end && re[i] == ')' && depth > 0 && --depth == 0 &&
+		         ng < CLASSIFY_LIT_MAX &&
+		         (i + 1 >= len ||
+		             strchr(CLASSIFY_QUANT, re[i + 1]) == NULL)) {
+			gstart[ng] = open + 1; /* a group the branch requires */
+			gend[ng++] = i;
+		}
+		if (ch != -1 && depth == 0 &&
+		    (i + tok >= len ||
+		        strchr(CLASSIFY_QUANT, re[i + tok]) == NULL)) {
+			run[n++] = (char)tolower(ch);
+		} else {
+			if (n > nbest) {
+				memcpy(best, run, n);
+				nbest = n;
+			}
+			n = 0;
+		}
+		if (!is_end) {
+			i += tok;
+			continue;
+		}
+		if (nbest > 0 && r->nlit < CLASSIFY_LIT_MAX) {
+			r->lit[r->nlit] = xmalloc(nbest + 1);
+			memcpy(r->lit[r->nlit], best, nbest);
+			r->lit[r->nlit++][nbest] = '\0';
+		} else {
+			ok = false;
+			for (size_t g = 0; !ok && g < ng; g++)
+				ok = classify_re_lits(
+				    r, re + gstart[g], gend[g] - gstart[g]);
+			if (!ok) {
+				classify_re_drop(r, k0);
+				return (false);
+			}
+		}
+		if (i >= len)
+			return (true);
+		nbest = ng = 0;
+		i++;
+	}
+}
+
 static int
 classify_parse_regex(
     struct classify_parse *p, struct classify_rule *r, const char *pat)
@@ -342,12 +466,28 @@ classify_parse_regex(
 		    p, "pattern longer than %d bytes", CLASSIFY_PATTERN_MAX));
 	if ((why = classify_re_check(pat)) != NULL)
 		return (classify_perr(p, "bad regex '%.64s': %s", pat, why));
-	rc = regcomp(&r->re, pat, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	/* compiled here to judge it, again on first use: few rules run */
+	rc = regcomp(&r->re, pat, CLASSIFY_RE_FLAGS);
 	if (rc != 0) {
 		regerror(rc, &r->re, msg, sizeof(msg));
 		return (classify_perr(p, "bad regex '%.64s': %s", pat, msg));
 	}
+	regfree(&r->re);
+	r->pattern = xstrdup(pat);
+	r->matches_all = strcmp(pat, "^") == 0;
+	classify_re_lits(r, pat, strlen(pat));
 	return (0);
+}
+
+static void
+classify_rule_free(struct classify_rule *r)
+{
+	if (r->is_compiled)
+		regfree(&r->re);
+	for (size_t i = 0; i < r->nlit; i++)
+		free(r->lit[i]);
+	free(r->pattern);
+	free(r);
 }
 
 /* "class CLASS [provider=P,...] [dsn=D,...] REGEX" */
@@ -381,7 +521,7 @@ classify_parse_class(struct classify_parse *p, char *s)
 			break;
 	}
 	if (rv == -1 || classify_parse_regex(p, r, s) == -1) {
-		free(r);
+		classify_rule_free(r);
 		return (-1);
 	}
 	c->rules[c->nrules++] = r;
@@ -422,6 +562,37 @@ classify_parse_text(struct classify_parse *p, const char *text)
 	return (0);
 }
 
+/* FNV-1a of the name from its last byte back, and of its kind of line. */
+static uint64_t
+classify_name_hash(bool is_mx, const char *name)
+{
+	uint64_t h = CLASSIFY_HASH_SEED(is_mx);
+
+	for (size_t i = strlen(name); i-- > 0;)
+		h = CLASSIFY_HASH_STEP(h, name[i]);
+	return (h);
+}
+
+/* The hash table over c->names that classify_lookup() probes. */
+static void
+classify_hash_names(struct classify *c)
+{
+	size_t size = 16, j;
+
+	while (size < 2 * c->nnames)
+		size *= 2;
+	c->htab = xcalloc(size, sizeof(*c->htab));
+	c->hmask = size - 1;
+	for (size_t i = 0; i < c->nnames; i++) {
+		c->names[i].hash =
+		    classify_name_hash(c->names[i].is_mx, c->names[i].name);
+		j = c->names[i].hash & c->hmask;
+		while (c->htab[j] != 0)
+			j = (j + 1) & c->hmask;
+		c->htab[j] = (uint32_t)i + 1;
+	}
+}
+
 static int
 classify_name_cmp(const void *a, const void *b)
 {
@@ -432,7 +603,8 @@ classify_name_cmp(const void *a, const void *b)
 	return (strcmp(x->name, y->name));
 }
 
-/* Sorts the names for bsearch(); each provider= id must be declared. */
+/* Refuses duplicate names (sorted to find them), hashes the names; each
+ * provider= id must be declared. */
 static int
 classify_finish(struct classify_parse *p)
 {
@@ -451,6 +623,7 @@ classify_finish(struct classify_parse *p)
 		    a->is_mx ? "mx" : "domain", a->name,
 		    a->line < b->line ? a->line : b->line));
 	}
+	classify_hash_names(c);
 	for (size_t i = 0; i < c->nids; i++)
 		if (!c->ids[i].is_declared) {
 			p->line = c->ids[i].first_use;
@@ -517,40 +690,50 @@ classify_free(struct classify *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < c->nrules; i++) {
-		regfree(&c->rules[i]->re);
-		free(c->rules[i]);
-	}
+	for (size_t i = 0; i < c->nrules; i++)
+		classify_rule_free(c->rules[i]);
 	for (size_t i = 0; i < c->nnames; i++)
 		free(c->names[i].name);
 	free(c->names);
+	free(c->htab);
 	for (size_t i = 0; i < CLASSIFY_CACHE_MAX; i++)
 		free(c->cache[i].key);
 	free(c);
 }
 
-/* Provider of the longest mx (or domain) name that is host or a parent. */
+/*
+ * Provider of the longest mx (or domain) name that is host or a parent.
+ * One backward pass hashes every parent (classify_name_hash() runs from
+ * the end), then the longest is probed first.
+ */
 static int
 classify_lookup(const struct classify *c, bool is_mx, const char *host)
 {
-	char buf[CLASSIFY_NAME_MAX + 2], *s = buf;
-	struct classify_name key = {.is_mx = is_mx}, *hit;
-	size_t n;
+	char buf[CLASSIFY_NAME_MAX + 2];
+	uint64_t hash[CLASSIFY_NAME_MAX / 2 + 2], h = CLASSIFY_HASH_SEED(is_mx);
+	size_t pos[CLASSIFY_NAME_MAX / 2 + 2], n, k = 0;
+	const struct classify_name *e;
 
 	if (host == NULL || (n = strcspn(host, "[")) > CLASSIFY_NAME_MAX + 1)
 		return (-1);
-	for (size_t i = 0; i < n; i++)
-		buf[i] = (char)tolower((unsigned char)host[i]);
-	n -= n > 0 && buf[n - 1] == '.';
+	n -= n > 0 && host[n - 1] == '.';
 	buf[n] = '\0';
-	while (s != NULL && *s != '\0') {
-		key.name = s;
-		hit = bsearch(
-		    &key, c->names, c->nnames, sizeof(key), classify_name_cmp);
-		if (hit != NULL)
-			return (hit->prov);
-		if ((s = strchr(s, '.')) != NULL)
-			s++;
+	for (size_t i = n; i-- > 0;) {
+		buf[i] = (char)tolower((unsigned char)host[i]);
+		h = CLASSIFY_HASH_STEP(h, buf[i]);
+		if ((i == 0 || host[i - 1] == '.') && buf[i] != '.') {
+			pos[k] = i;
+			hash[k++] = h;
+		}
+	}
+	while (k-- > 0) {
+		for (size_t j = hash[k] & c->hmask; c->htab[j] != 0;
+		     j = (j + 1) & c->hmask) {
+			e = &c->names[c->htab[j] - 1];
+			if (e->hash == hash[k] && e->is_mx == is_mx &&
+			    strcmp(e->name, buf + pos[k]) == 0)
+				return (e->prov);
+		}
 	}
 	return (-1);
 }
@@ -687,6 +870,7 @@ classify_copy(struct classify *c, const char *s, const char *e)
 	while (n > 0 && t[n - 1] == ' ')
 		n--;
 	t[n] = '\0';
+	c->textlen = n;
 }
 
 /* The first enhanced status code in t, or "". */
@@ -707,9 +891,49 @@ classify_text_dsn(const char *t, char *dsn)
 	}
 }
 
+/* True if the text (c->text) may match r's regex: it holds a literal. */
+static bool
+classify_rule_may_match(const struct classify *c, const struct classify_rule *r)
+{
+	for (size_t i = 0; i < r->nlit; i++)
+		if (strstr(c->lower, r->lit[i]) != NULL)
+			return (true);
+	return (r->nlit == 0);
+}
+
+/* regexec() on c->text; the regex is compiled at its first use. */
+static bool
+classify_rule_exec(struct classify *c, struct classify_rule *r)
+{
+	if (r->matches_all)
+		return (true);
+#ifndef CLASSIFY_CHECK_PREFILTER
+	if (!classify_rule_may_match(c, r))
+		return (false);
+#endif
+	c->ran_regex = true;
+	if (!r->is_compiled) {
+		if (regcomp(&r->re, r->pattern, CLASSIFY_RE_FLAGS) != 0) {
+			c->st.re_errors++; /* out of memory: no match */
+			return (false);
+		}
+		r->is_compiled = true;
+	}
+#ifdef CLASSIFY_CHECK_PREFILTER
+	/* the fuzz harness: a text the prefilter turns away never matches */
+	if (regexec(&r->re, c->text, 0, NULL, 0) != 0)
+		return (false);
+	if (!classify_rule_may_match(c, r))
+		abort();
+	return (true);
+#else
+	return (regexec(&r->re, c->text, 0, NULL, 0) == 0);
+#endif
+}
+
 static bool
 classify_rule_match(
-    const struct classify_rule *r, int prov, const char *dsn, const char *text)
+    struct classify *c, struct classify_rule *r, int prov, const char *dsn)
 {
 	size_t i;
 
@@ -724,7 +948,7 @@ classify_rule_match(
 			break;
 	if (r->ndsn > 0 && i == r->ndsn)
 		return (false);
-	return (regexec(&r->re, text, 0, NULL, 0) == 0);
+	return (classify_rule_exec(c, r));
 }
 
 /* Normalises text; the dsn is the inner reply's, the caller's or the text's. */
@@ -749,8 +973,11 @@ classify_run(
 		util_strlcpy(d, dsn, sizeof(d));
 	if (d[0] == '\0')
 		classify_text_dsn(c->text, d);
+	for (size_t i = 0; i <= c->textlen; i++)
+		c->lower[i] = (char)tolower((unsigned char)c->text[i]);
+	c->ran_regex = false;
 	for (size_t i = 0; i < c->nrules; i++)
-		if (classify_rule_match(c->rules[i], prov, d, c->text))
+		if (classify_rule_match(c, c->rules[i], prov, d))
 			return (c->rules[i]->cls);
 	return (CLASS_OTHER);
 }
@@ -760,6 +987,7 @@ classify_class(
     struct classify *c, const char *provider, const char *dsn, const char *text)
 {
 	struct classify_slot *sl;
+	enum reason_class cls;
 	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
 	size_t len;
 
@@ -783,13 +1011,16 @@ classify_class(
 		return (sl->cls);
 	}
 	c->st.misses++;
+	cls = classify_run(c, provider, dsn, text);
+	if (!c->ran_regex)
+		return (cls); /* found as fast as a lookup: not worth a slot */
 	c->st.evictions += sl->key != NULL;
 	c->st.entries += sl->key == NULL;
 	free(sl->key);
 	sl->key = xmalloc(len);
 	memcpy(sl->key, c->key, len);
 	sl->len = len;
-	return (sl->cls = classify_run(c, provider, dsn, text));
+	return (sl->cls = cls);
 }
 
 void

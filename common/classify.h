@@ -46,6 +46,7 @@ struct classify_stats {
 	uint64_t misses;    /* answered by running the rules */
 	uint64_t evictions; /* cached results replaced by a newer one */
 	size_t entries;     /* cached results now */
+	uint64_t re_errors; /* regexes that failed to compile (no memory) */
 };
 
 /* The default rules: a copy of etc/rules.conf (common/classify_rules.c). */

@@ -687,6 +687,72 @@ test_dsn(void **state)
 	classify_free(c);
 }
 
+/*
+ * Regex shapes the literal prefilter must see through: each pattern is a
+ * rule of its own; the text must match it (or not) exactly as regexec()
+ * says, whatever literal the prefilter took from it.
+ */
+static const struct {
+	const char *re, *text;
+	bool match;
+} prefilter_cases[] = {
+    {"a+bc", "xaaabc", true},
+    {"ab?cd", "acd", true},
+    {"ab*cd", "acd", true},
+    {"ab{0,2}cd", "acd", true},
+    {"ab{2}cd", "abbcd", true},
+    {"(ab){2}cd", "ababcd", true},
+    {"(ab){2,3}cd", "ababcd", true},
+    {"x(ab)?y", "xy", true},
+    {"x\\.y", "x.y", true},
+    {"x\\.y", "xzy", false},
+    {"ip\\[?[0-9.]+]? blocked", "ip192.0.2.1 blocked", true},
+    {"ip\\[?[0-9.]+]? blocked", "ip[192.0.2.1] blocked", true},
+    {"\\[(TS03|TSS09)]", "foo [tss09] bar", true},
+    {"FOO bar", "a foo BAR b", true},
+    {"rate limited|blocked", "you are BLOCKED", true},
+    {"rate limited|blocked", "you are rate-limited", false},
+    {"(^|[^a-z])RP-00[0-9]", "RP-001 x", true},
+    {"[)]abc", ")abc", true},
+    {"a[]x]bcd", "a]bcd", true},
+    {"a[^]x]bcd", "azbcd", true},
+    {"\\<word", "a word", true},
+    {"a\\|b", "a|b", true},
+    {"ab|", "zz", true},
+    {"(a|b)(c|d)ee", "bdee", true},
+    {"tls.*required", "TLS is required", true},
+    {"^4.7.650$", "4x7y650", true},
+    {"^4\\.7\\.650$", "4x7y650", false},
+};
+
+static void
+test_prefilter(void **state)
+{
+	char rules[256];
+	int bad = 0;
+
+	(void)state;
+	for (size_t i = 0;
+	     i < sizeof(prefilter_cases) / sizeof(*prefilter_cases); i++) {
+		struct classify *c;
+		enum reason_class want =
+		    prefilter_cases[i].match ? CLASS_IP_BLOCKED : CLASS_OTHER;
+
+		snprintf(rules, sizeof(rules), "class ip_blocked %s\n",
+		    prefilter_cases[i].re);
+		c = load(rules);
+		if (classify_class(c, NULL, "", prefilter_cases[i].text) !=
+		    want) {
+			print_error("/%s/ on \"%s\": want %s\n",
+			    prefilter_cases[i].re, prefilter_cases[i].text,
+			    prefilter_cases[i].match ? "a match" : "none");
+			bad++;
+		}
+		classify_free(c);
+	}
+	assert_int_equal(bad, 0);
+}
+
 static void
 test_cache(void **state)
 {
@@ -739,6 +805,7 @@ main(void)
 	    cmocka_unit_test(test_provider_default),
 	    cmocka_unit_test(test_normalise),
 	    cmocka_unit_test(test_dsn),
+	    cmocka_unit_test(test_prefilter),
 	    cmocka_unit_test(test_cache),
 	};
 
