@@ -3,7 +3,7 @@
  * The Postfix log line parser.  One forward pass over the bytes with an
  * explicit end pointer (struct logline_in): every read checks p < end, no
  * function assumes a NUL, nothing is allocated.  Only lines that carry
- * ", status=" get past the first memmem(); the header (stamp, host, tag)
+ * ", status=" get past the first search; the header (stamp, host, tag)
  * is parsed after that, then the message's key=value fields.  Fixed-size
  * fields are copied into the result (lower case where Postfix compares
  * them case-insensitively); the address and the response text are
@@ -14,8 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
-#define LOGLINE_DAY  86400
-#define LOGLINE_SLIP (2 * LOGLINE_DAY) /* RFC 3164 lines "from the future" */
+#define LOGLINE_DAY    86400
+#define LOGLINE_SLIP   (2 * LOGLINE_DAY) /* RFC 3164 lines "from the future" */
+#define LOGLINE_STATUS ", status="
 #define LOGLINE_KEY(k, n, lit)                                                 \
 	((n) == sizeof(lit) - 1 && memcmp((k), (lit), (n)) == 0)
 
@@ -680,6 +681,24 @@ logline_to(struct logline_in *in, struct logline_result *r, const char **errstr)
 	return (logline_fields(in, r, errstr));
 }
 
+/*
+ * The first ", status=" in [s, s + n), or NULL.  Log lines have few
+ * commas: memchr() to each beats memmem(), which sets up a table per call.
+ */
+static const char *
+logline_find_status(const char *s, size_t n)
+{
+	const char *e = s + n;
+
+	while (
+	    e - s >= 9 && (s = memchr(s, ',', (size_t)(e - s - 8))) != NULL) {
+		if (memcmp(s, LOGLINE_STATUS, 9) == 0)
+			return (s);
+		s++;
+	}
+	return (NULL);
+}
+
 /* qmgr's "from=<sender>, status=expired, returned to sender". */
 static int
 logline_from(
@@ -688,8 +707,7 @@ logline_from(
 	const char *s;
 	int rv;
 
-	if ((s = memmem(in->p, (size_t)(in->end - in->p), ", status=", 9)) ==
-	    NULL)
+	if ((s = logline_find_status(in->p, (size_t)(in->end - in->p))) == NULL)
 		return (0);
 	in->p = s + 9;
 	if ((rv = logline_status(in, r, errstr)) != 1 ||
@@ -743,7 +761,7 @@ logline_parse(const char *line, size_t len, const struct logline_ctx *ctx,
 {
 	struct logline_in in = {line, line + len};
 
-	if (len < 9 || memmem(line, len, ", status=", 9) == NULL)
+	if (logline_find_status(line, len) == NULL)
 		return (0);
 	if (ctx->flags & LOGLINE_F_MSG_ONLY) {
 		r->time = ctx->now;
