@@ -19,7 +19,6 @@
 #define TALLY_GROUP_SLOTS   (4 * TALLY_GROUPS_MAX)
 
 struct tally_counter {
-	bool used;
 	char provider[WIRE_PROVIDER_MAX + 1];
 	enum reason_class cls;
 	enum delivery_status status;
@@ -36,16 +35,23 @@ struct tally_sample {
 };
 
 struct tally_group {
-	bool used;
 	char provider[WIRE_PROVIDER_MAX + 1];
 	enum reason_class cls;
 	struct tally_sample s[TALLY_SAMPLES];
 };
 
+/*
+ * Counters and groups fill dense arrays in order of arrival; open
+ * addressing tables of their index + 1 (0: free) find them.  Only the
+ * used part of an array is ever touched, so a tally that sees a few
+ * providers stays a few pages however large its limits.
+ */
 struct tally {
-	struct tally_counter *counters; /* TALLY_COUNTER_SLOTS */
+	struct tally_counter *counters; /* WIRE_COUNTERS_MAX */
+	uint16_t *cslot;                /* TALLY_COUNTER_SLOTS */
 	size_t ncounters;
-	struct tally_group *groups; /* TALLY_GROUP_SLOTS */
+	struct tally_group *groups; /* TALLY_GROUPS_MAX */
+	uint16_t *gslot;            /* TALLY_GROUP_SLOTS */
 	size_t ngroups, nsamples;
 	uint64_t total;
 	bool ip_alert;
@@ -80,19 +86,23 @@ tally_new(void)
 {
 	struct tally *t = xcalloc(1, sizeof(*t));
 
-	t->counters = xcalloc(TALLY_COUNTER_SLOTS, sizeof(*t->counters));
-	t->groups = xcalloc(TALLY_GROUP_SLOTS, sizeof(*t->groups));
+	t->counters = xcalloc(WIRE_COUNTERS_MAX, sizeof(*t->counters));
+	t->cslot = xcalloc(TALLY_COUNTER_SLOTS, sizeof(*t->cslot));
+	t->groups = xcalloc(TALLY_GROUPS_MAX, sizeof(*t->groups));
+	t->gslot = xcalloc(TALLY_GROUP_SLOTS, sizeof(*t->gslot));
 	return (t);
 }
 
 void
 tally_reset(struct tally *t)
 {
-	for (size_t i = 0; i < TALLY_GROUP_SLOTS; i++)
+	for (size_t i = 0; i < t->ngroups; i++)
 		for (int j = 0; j < TALLY_SAMPLES; j++)
 			free(t->groups[i].s[j].text);
-	memset(t->counters, 0, TALLY_COUNTER_SLOTS * sizeof(*t->counters));
-	memset(t->groups, 0, TALLY_GROUP_SLOTS * sizeof(*t->groups));
+	memset(t->counters, 0, t->ncounters * sizeof(*t->counters));
+	memset(t->cslot, 0, TALLY_COUNTER_SLOTS * sizeof(*t->cslot));
+	memset(t->groups, 0, t->ngroups * sizeof(*t->groups));
+	memset(t->gslot, 0, TALLY_GROUP_SLOTS * sizeof(*t->gslot));
 	t->ncounters = t->ngroups = t->nsamples = 0;
 	t->total = 0;
 	t->ip_alert = false;
@@ -105,7 +115,9 @@ tally_free(struct tally *t)
 		return;
 	tally_reset(t);
 	free(t->counters);
+	free(t->cslot);
 	free(t->groups);
+	free(t->gslot);
 	free(t);
 }
 
@@ -130,23 +142,25 @@ tally_counter(struct tally *t, const char *provider, enum reason_class cls,
     enum delivery_status status, const char *dsn, size_t limit)
 {
 	uint64_t h = tally_key(provider, cls, (int)status, dsn);
+	struct tally_counter *c;
 
 	for (size_t i = 0; i < TALLY_COUNTER_SLOTS; i++) {
-		struct tally_counter *c =
-		    &t->counters[(h + i) % TALLY_COUNTER_SLOTS];
+		uint16_t *slot = &t->cslot[(h + i) % TALLY_COUNTER_SLOTS];
 
-		if (!c->used) {
-			if (t->ncounters >= limit)
+		if (*slot == 0) {
+			if (t->ncounters >= limit ||
+			    t->ncounters >= WIRE_COUNTERS_MAX)
 				return (NULL);
-			c->used = true;
+			c = &t->counters[t->ncounters++];
+			*slot = (uint16_t)t->ncounters;
 			util_strlcpy(
 			    c->provider, provider, sizeof(c->provider));
 			c->cls = cls;
 			c->status = status;
 			util_strlcpy(c->dsn, dsn, sizeof(c->dsn));
-			t->ncounters++;
 			return (c);
 		}
+		c = &t->counters[*slot - 1];
 		if (c->cls == cls && c->status == status &&
 		    strcmp(c->provider, provider) == 0 &&
 		    strcmp(c->dsn, dsn) == 0)
@@ -159,20 +173,22 @@ static struct tally_group *
 tally_group(struct tally *t, const char *provider, enum reason_class cls)
 {
 	uint64_t h = tally_key(provider, cls, 0, "");
+	struct tally_group *g;
 
 	for (size_t i = 0; i < TALLY_GROUP_SLOTS; i++) {
-		struct tally_group *g = &t->groups[(h + i) % TALLY_GROUP_SLOTS];
+		uint16_t *slot = &t->gslot[(h + i) % TALLY_GROUP_SLOTS];
 
-		if (!g->used) {
+		if (*slot == 0) {
 			if (t->ngroups >= TALLY_GROUPS_MAX)
 				return (NULL);
-			g->used = true;
+			g = &t->groups[t->ngroups++];
+			*slot = (uint16_t)t->ngroups;
 			util_strlcpy(
 			    g->provider, provider, sizeof(g->provider));
 			g->cls = cls;
-			t->ngroups++;
 			return (g);
 		}
+		g = &t->groups[*slot - 1];
 		if (g->cls == cls && strcmp(g->provider, provider) == 0)
 			return (g);
 	}
@@ -261,10 +277,10 @@ tally_fill_samples(const struct tally *t, struct wire_report *r)
 	size_t n = 0;
 
 	r->samples = xcalloc(t->nsamples, sizeof(*r->samples));
-	for (size_t i = 0; i < TALLY_GROUP_SLOTS; i++) {
+	for (size_t i = 0; i < t->ngroups; i++) {
 		const struct tally_group *g = &t->groups[i];
 
-		for (int j = 0; g->used && j < TALLY_SAMPLES; j++) {
+		for (int j = 0; j < TALLY_SAMPLES; j++) {
 			const struct tally_sample *s = &g->s[j];
 			struct wire_sample *w = &r->samples[n];
 
@@ -292,12 +308,10 @@ tally_fill_report(const struct tally *t, struct wire_report *r)
 	size_t n = 0;
 
 	r->counters = xcalloc(t->ncounters, sizeof(*r->counters));
-	for (size_t i = 0; i < TALLY_COUNTER_SLOTS; i++) {
+	for (size_t i = 0; i < t->ncounters; i++) {
 		const struct tally_counter *c = &t->counters[i];
 		struct wire_counter *w = &r->counters[n];
 
-		if (!c->used)
-			continue;
 		util_strlcpy(w->provider, c->provider, sizeof(w->provider));
 		w->cls = c->cls;
 		w->status = c->status;
