@@ -72,6 +72,18 @@ class Daemon:
         self.proc.wait()
         self.err.close()
 
+    def dump_threads(self):
+        """Under valgrind, every guest thread's stack into the log: what a
+        daemon that does not stop is waiting for."""
+        if not WRAPPER or 'valgrind' not in os.path.basename(WRAPPER[0]):
+            return
+        r = subprocess.run(['vgdb', f'--pid={self.proc.pid}',
+                            'v.info', 'scheduler'], capture_output=True,
+                           timeout=60)
+        self.err.write(b'--- vgdb v.info scheduler ---\n' + r.stdout +
+                       r.stderr)
+        self.err.flush()
+
     def stop(self, timeout=10):
         """SIGTERM; returns the exit status (a clean stop is 0)."""
         if self.proc.poll() is None:
@@ -79,6 +91,7 @@ class Daemon:
             try:
                 self.proc.wait(timeout * SLOW)
             except subprocess.TimeoutExpired:
+                self.dump_threads()
                 self.proc.kill()
                 self.proc.wait()
         if not self.err.closed:
