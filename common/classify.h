@@ -96,7 +96,9 @@ const char *classify_provider(
  * prefixes such as "smtp;" and "host X[ip] said:" removed, continuation
  * codes joined, expired-message wrappers unwrapped) and cut to
  * CLASSIFY_TEXT_MAX bytes.  The first class line whose conditions and
- * regex match decides; CLASS_OTHER if none does.  Results are cached by
+ * regex match decides; CLASS_OTHER if none does.  A rule's regex runs
+ * only on texts that hold one of its literals (docs/rules.md).  Results
+ * that took a regex are cached by
  * (provider, dsn, text) in a table of CLASSIFY_CACHE_MAX slots where a
  * new result replaces an older one with the same hash slot, so a day of
  * repeated texts costs one pass over the rules per distinct text (texts
