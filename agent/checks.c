@@ -126,18 +126,17 @@ checks_keep(char *buf, size_t cap, size_t *len, const char *p, size_t n)
 
 /* Reads stdout and stderr until both reach EOF; -1 at the deadline. */
 static int
-checks_cmd_read(struct checks_cmd *cmd, int outfd, int errfd, uint64_t deadline)
+checks_cmd_read(struct checks_cmd *cmd, int outfd, int errfd, uint64_t deadline,
+    const atomic_bool *cancel)
 {
 	struct pollfd pfd[2] = {{outfd, POLLIN, 0}, {errfd, POLLIN, 0}};
 	char chunk[4096];
-	int open = 2;
+	int open = 2, ms;
 
 	while (open > 0) {
-		uint64_t now = util_now_ms();
-
-		if (now >= deadline)
+		if ((ms = util_poll_timeout(deadline, cancel)) == -1)
 			return (-1);
-		if (poll(pfd, 2, (int)(deadline - now)) == -1) {
+		if (poll(pfd, 2, ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			return (-1);
@@ -188,7 +187,7 @@ checks_cmd_result(struct checks_cmd *cmd, int status)
  */
 static int
 checks_postconf(const char *path, const char *dir, const char *param,
-    uint64_t deadline, struct checks_cmd *cmd)
+    uint64_t deadline, const atomic_bool *cancel, struct checks_cmd *cmd)
 {
 	int fd[4] = {-1, -1, -1, -1}, status, rv = -1, saved; /* out, err */
 	pid_t pid = 0;
@@ -208,11 +207,14 @@ checks_postconf(const char *path, const char *dir, const char *param,
 	close(fd[1]);
 	close(fd[3]);
 	fd[1] = fd[3] = -1;
-	if ((rv = checks_cmd_read(cmd, fd[0], fd[2], deadline)) == -1)
+	if ((rv = checks_cmd_read(cmd, fd[0], fd[2], deadline, cancel)) == -1)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
-	if (rv == -1) {
+	if (rv == -1 && cancel != NULL && atomic_load(cancel)) {
+		snprintf(cmd->why, sizeof(cmd->why), "postconf cancelled");
+		saved = ECANCELED;
+	} else if (rv == -1) {
 		snprintf(cmd->why, sizeof(cmd->why), "postconf timed out");
 		saved = ETIMEDOUT;
 	} else if ((rv = checks_cmd_result(cmd, status)) == -1) {
@@ -236,7 +238,7 @@ checks_helo_name(
 	size_t n;
 
 	if (checks_postconf(postconf, config_dir, "smtp_helo_name",
-	        util_now_ms() + CHECKS_HELO_MS, cmd) == 0) {
+	        util_now_ms() + CHECKS_HELO_MS, NULL, cmd) == 0) {
 		n = strlen(cmd->out);
 		if (n == 0 || n > WIRE_HOST_MAX ||
 		    strspn(cmd->out, CHECKS_HOST_CHARS "[]:") != n)
@@ -285,7 +287,7 @@ checks_master(
 	pid_t pid = 0;
 
 	if (checks_postconf(conf->postconf, conf->postfix_config,
-	        "queue_directory", deadline, cmd) == -1) {
+	        "queue_directory", deadline, conf->cancel, cmd) == -1) {
 		checks_set(c, CHECK_ERROR, "%s", cmd->why);
 	} else if (cmd->out[0] != '/' ||
 	           (size_t)snprintf(path, sizeof(path), "%s/pid/master.pid",
@@ -614,12 +616,10 @@ checks_dns_wait(struct checks_run *r, uint64_t deadline)
 	struct timeval tv, *tvp;
 
 	while (r->pending > 0) {
-		uint64_t now = util_now_ms();
-		long ms;
+		long ms = util_poll_timeout(deadline, r->conf->cancel);
 
-		if (now >= deadline)
+		if (ms == -1)
 			break;
-		ms = (long)(deadline - now);
 		if ((tvp = ares_timeout(r->ch, NULL, &tv)) != NULL &&
 		    tvp->tv_sec * 1000L + (tvp->tv_usec + 999) / 1000 < ms)
 			ms = tvp->tv_sec * 1000L + (tvp->tv_usec + 999) / 1000;

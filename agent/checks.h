@@ -11,6 +11,7 @@
 #ifndef FLEET_AGENT_CHECKS_H
 #define FLEET_AGENT_CHECKS_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #include "wire.h"
@@ -31,6 +32,7 @@ struct checks_conf {
 	const char *postconf;       /* NULL or "": CHECKS_POSTCONF */
 	const char *postfix_config; /* config dir for -c; NULL or "": default */
 	unsigned timeout_ms;        /* whole run, 1..CHECKS_TIMEOUT_MAX */
+	const atomic_bool *cancel;  /* NULL, or set to end the run early */
 };
 
 /* Number of results a full run produces: ptr fcrdns helo dnsbl:* master. */
@@ -70,7 +72,9 @@ struct checks_conf {
  * Returns 0, or -1 with errno EINVAL and nothing written if conf is bad:
  * ip not an IPv4/IPv6 address, a zone empty, too long or outside the
  * charset, too many zones, timeout out of range, resolver unparsable.
- * May block up to conf->timeout_ms (plus a few ms for process reaping).
+ * May block up to conf->timeout_ms (plus a few ms for process reaping),
+ * or until *conf->cancel is set (within UTIL_CANCEL_MS): then the checks
+ * not done yet are ERROR.
  */
 int checks_run(const struct checks_conf *conf, struct wire_check *out,
     size_t max, size_t *n);

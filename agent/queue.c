@@ -223,26 +223,24 @@ queue_spawn(const char *path, const char *config_dir, int out[2], int err[2])
 	    path, config_dir[0] != '\0' ? with_c : plain, out[1], err[1]));
 }
 
-/* Reads both pipes until EOF or the deadline; returns -1 on timeout. */
+/* Reads both pipes until EOF; -1 at the deadline or when cancelled. */
 static int
 queue_read(struct queue_scan *qs, int outfd, int errfd, char *errbuf,
-    size_t errcap, uint64_t deadline)
+    size_t errcap, uint64_t deadline, const atomic_bool *cancel)
 {
 	struct queue_reader r = {.cap = QUEUE_BUF_INIT};
 	struct pollfd pfd[2] = {{outfd, POLLIN, 0}, {errfd, POLLIN, 0}};
 	size_t errlen = 0;
 	char chunk[16384];
-	int open = 2, rv = 0;
+	int open = 2, rv = 0, ms;
 
 	r.buf = xmalloc(r.cap);
 	while (open > 0) {
-		uint64_t now = util_now_ms();
-
-		if (now >= deadline) {
+		if ((ms = util_poll_timeout(deadline, cancel)) == -1) {
 			rv = -1;
 			break;
 		}
-		if (poll(pfd, 2, (int)(deadline - now)) == -1) {
+		if (poll(pfd, 2, ms) == -1) {
 			if (errno == EINTR)
 				continue;
 			rv = -1;
@@ -299,7 +297,7 @@ queue_fail(struct queue_scan *qs, const char *what, const char *detail)
 
 int
 queue_run(struct queue_scan *qs, const char *path, const char *config_dir,
-    unsigned timeout_ms, struct classify *rules)
+    unsigned timeout_ms, struct classify *rules, const atomic_bool *cancel)
 {
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, status, rv;
 	char errbuf[512], what[64];
@@ -316,13 +314,17 @@ queue_run(struct queue_scan *qs, const char *path, const char *config_dir,
 	close(err[1]);
 	out[1] = err[1] = -1;
 	rv = queue_read(qs, out[0], err[0], errbuf, sizeof(errbuf),
-	    util_now_ms() + timeout_ms);
+	    util_now_ms() + timeout_ms, cancel);
 	if (rv == -1)
 		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
 		;
 	if (rv == -1) {
-		queue_fail(qs, "postqueue timed out", "");
+		queue_fail(qs,
+		    cancel != NULL && atomic_load(cancel)
+		        ? "postqueue cancelled"
+		        : "postqueue timed out",
+		    "");
 	} else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(what, sizeof(what), "postqueue failed (status %d)",
 		    WIFEXITED(status) ? WEXITSTATUS(status) : -1);

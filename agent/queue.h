@@ -10,6 +10,7 @@
 #ifndef FLEET_AGENT_QUEUE_H
 #define FLEET_AGENT_QUEUE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,12 +51,13 @@ void queue_scan_finish(struct queue_scan *qs);
 
 /*
  * Runs postqueue (the program at path, with -c config_dir unless it is
- * "") and scans its output within timeout_ms.  On success fills *qs and
- * returns 0.  On failure returns -1 with qs->snap.valid false and
- * qs->snap.error saying why (exit status and postqueue's first line of
- * stderr, or the timeout).
+ * "") and scans its output within timeout_ms, or until *cancel (NULL:
+ * none) is set: a stopping agent does not wait for a large queue.  On
+ * success fills *qs and returns 0.  On failure returns -1 with
+ * qs->snap.valid false and qs->snap.error saying why (exit status and
+ * postqueue's first line of stderr, the timeout or the cancel).
  */
 int queue_run(struct queue_scan *qs, const char *path, const char *config_dir,
-    unsigned timeout_ms, struct classify *rules);
+    unsigned timeout_ms, struct classify *rules, const atomic_bool *cancel);
 
 #endif /* FLEET_AGENT_QUEUE_H */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +43,7 @@ struct report_loop {
 	pthread_t thread;
 	pthread_mutex_t mtx;
 	pthread_cond_t cv;
-	bool stopping;
+	atomic_bool stopping; /* also cancels a queue scan or checks run */
 
 	uint64_t report_ms, queue_ms; /* intervals, may change by command */
 	uint64_t next_report, next_queue, next_send; /* monotonic ms */
@@ -61,7 +62,8 @@ report_scan_queue(struct report_loop *l)
 	struct queue_scan qs;
 
 	if (queue_run(&qs, l->conf->postqueue, l->conf->postfix_config,
-	        REPORT_QUEUE_TIMEOUT_MS, watch_rules(l->watch)) == -1)
+	        REPORT_QUEUE_TIMEOUT_MS, watch_rules(l->watch),
+	        &l->stopping) == -1)
 		log_warnx("queue: scan failed: %s", qs.snap.error);
 	else if (qs.bad_lines != 0 || qs.long_lines != 0)
 		log_warnx("queue: %" PRIu64 " unreadable and %" PRIu64
@@ -279,7 +281,7 @@ report_tick(struct report_loop *l)
 	uint64_t now = util_now_ms();
 
 	if (now >= l->next_check) {
-		watch_run_checks(l->watch);
+		watch_run_checks(l->watch, &l->stopping);
 		l->next_check = util_now_ms() + l->conf->check_interval_ms;
 	}
 	if (now >= l->next_queue) {

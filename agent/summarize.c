@@ -349,7 +349,7 @@ summarize_queue_main(int argc, char **argv)
 		fprintf(stderr, "fleet-agent: queue: %s\n", err);
 		return (1);
 	}
-	rv = queue_run(&qs, postqueue, dir, 600000, c);
+	rv = queue_run(&qs, postqueue, dir, 600000, c, NULL);
 	o = cJSON_CreateObject();
 	cJSON_AddBoolToObject(o, "valid", qs.snap.valid);
 	cJSON_AddNumberToObject(o, "incoming", qs.snap.incoming);

@@ -147,7 +147,7 @@ watch_rules(struct watch *w)
 }
 
 void
-watch_run_checks(struct watch *w)
+watch_run_checks(struct watch *w, const atomic_bool *cancel)
 {
 	struct checks_conf cc = {
 	    .ip = w->conf->relay_ip,
@@ -158,6 +158,7 @@ watch_run_checks(struct watch *w)
 	    .postconf = w->conf->postconf,
 	    .postfix_config = w->conf->postfix_config,
 	    .timeout_ms = WATCH_CHECK_TIMEOUT_MS,
+	    .cancel = cancel,
 	};
 
 	if (w->conf->relay_ip[0] == '\0')

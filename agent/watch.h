@@ -10,6 +10,7 @@
 #ifndef FLEET_AGENT_WATCH_H
 #define FLEET_AGENT_WATCH_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,8 +42,8 @@ struct classify *watch_rules(struct watch *w);
 bool watch_poll_log(struct watch *w);
 
 /* Runs the self checks if conf->relay_ip is set; may block up to
- * WATCH_CHECK_TIMEOUT_MS. */
-void watch_run_checks(struct watch *w);
+ * WATCH_CHECK_TIMEOUT_MS, or until *cancel (NULL: never) is set. */
+void watch_run_checks(struct watch *w, const atomic_bool *cancel);
 
 /*
  * Puts the counters, samples and (when new) check results into r

@@ -82,6 +82,19 @@ util_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+int
+util_poll_timeout(uint64_t deadline, const atomic_bool *cancel)
+{
+	uint64_t now = util_now_ms(), left;
+
+	if (now >= deadline || (cancel != NULL && atomic_load(cancel)))
+		return (-1);
+	left = deadline - now;
+	if (cancel != NULL && left > UTIL_CANCEL_MS)
+		left = UTIL_CANCEL_MS;
+	return (left > INT_MAX ? INT_MAX : (int)left);
+}
+
 uint64_t
 util_wall_s(void)
 {

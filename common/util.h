@@ -7,6 +7,7 @@
 #ifndef FLEET_COMMON_UTIL_H
 #define FLEET_COMMON_UTIL_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -19,7 +20,16 @@ char *xstrdup(const char *s);
 /* strlcpy semantics: returns strlen(src); truncates to dstsize - 1. */
 size_t util_strlcpy(char *dst, const char *src, size_t dstsize);
 
-uint64_t util_now_ms(void);  /* CLOCK_MONOTONIC, milliseconds */
+uint64_t util_now_ms(void); /* CLOCK_MONOTONIC, milliseconds */
+
+#define UTIL_CANCEL_MS 100 /* how often a wait looks at its cancel flag */
+
+/*
+ * For a poll() loop that ends at deadline (util_now_ms() time) or when
+ * *cancel (NULL: never) is set: the timeout of the next poll(), at most
+ * UTIL_CANCEL_MS when there is a flag to watch; -1 if the loop is over.
+ */
+int util_poll_timeout(uint64_t deadline, const atomic_bool *cancel);
 uint64_t util_wall_s(void);  /* CLOCK_REALTIME, unix seconds */
 uint64_t util_wall_ns(void); /* CLOCK_REALTIME, nanoseconds */
 

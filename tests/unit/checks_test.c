@@ -498,19 +498,27 @@ test_unreachable_resolver(void **state)
 
 /* The master check of a run with postconf and config dir as given. */
 static const struct wire_check *
-master_run(const char *postconf, const char *config, unsigned timeout_ms,
-    struct wire_check *out)
+master_run_cancel(const char *postconf, const char *config, unsigned timeout_ms,
+    const atomic_bool *cancel, struct wire_check *out)
 {
 	struct checks_conf conf = {.ip = "192.0.2.10",
 	    .helo = "relay1.test",
 	    .resolver = t.dnsmasq > 0 ? t.resolver : "127.0.0.1:1",
 	    .postconf = postconf,
 	    .postfix_config = config,
-	    .timeout_ms = timeout_ms};
+	    .timeout_ms = timeout_ms,
+	    .cancel = cancel};
 	size_t n;
 
 	run(&conf, out, &n);
 	return (find(out, n, "master"));
+}
+
+static const struct wire_check *
+master_run(const char *postconf, const char *config, unsigned timeout_ms,
+    struct wire_check *out)
+{
+	return (master_run_cancel(postconf, config, timeout_ms, NULL, out));
 }
 
 static void
@@ -584,6 +592,7 @@ test_master_fake_postconf(void **state)
 {
 	char path[128], body[512], *buf;
 	struct wire_check out[WIRE_CHECKS_MAX];
+	atomic_bool stop = true;
 	uint64_t t0;
 	size_t len;
 
@@ -616,6 +625,10 @@ test_master_fake_postconf(void **state)
 	expect_master(
 	    master_run(path, "", 500, out), CHECK_ERROR, "postconf timed out");
 	assert_in_range(util_now_ms() - t0, 400, 500 + SLACK_MS);
+	/* a stopping agent: the run ends long before its timeout */
+	expect_master(
+	    master_run_cancel(path, "", CHECKS_TIMEOUT_MAX, &stop, out),
+	    CHECK_ERROR, "postconf cancelled");
 }
 
 static void

@@ -5,6 +5,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -106,22 +109,57 @@ test_run(void **state)
 	                   "head -c 100000 /dev/zero | tr '\\0' ' '\n"
 	                   "printf '\"arrival_time\":1}\\n'\n"
 	                   "printf '{\"queue_name\":\"active\"}'");
-	assert_int_equal(queue_run(&qs, path, "/etc/x", 5000, NULL), 0);
+	assert_int_equal(queue_run(&qs, path, "/etc/x", 5000, NULL, NULL), 0);
 	assert_int_equal(qs.snap.hold, 1);
 	assert_int_equal(qs.snap.deferred, 1);
 	assert_int_equal(qs.snap.active, 1);
 	assert_true(qs.snap.valid);
 	write_script(path, "echo 'postqueue: fatal: Queue report unavailable "
 	                   "- mail system is down' >&2; exit 69");
-	assert_int_equal(queue_run(&qs, path, "", 5000, NULL), -1);
+	assert_int_equal(queue_run(&qs, path, "", 5000, NULL, NULL), -1);
 	assert_false(qs.snap.valid);
 	assert_non_null(strstr(qs.snap.error, "status 69"));
 	assert_non_null(strstr(qs.snap.error, "mail system is down"));
 	write_script(path, "sleep 10");
-	assert_int_equal(queue_run(&qs, path, "", 200, NULL), -1);
+	assert_int_equal(queue_run(&qs, path, "", 200, NULL, NULL), -1);
 	assert_non_null(strstr(qs.snap.error, "timed out"));
 	assert_int_equal(
-	    queue_run(&qs, "/nonexistent/postqueue", "", 200, NULL), -1);
+	    queue_run(&qs, "/nonexistent/postqueue", "", 200, NULL, NULL), -1);
+	unlink(path);
+	rmdir(dir);
+}
+
+static void *
+set_later(void *arg)
+{
+	usleep(200 * 1000);
+	atomic_store((atomic_bool *)arg, true);
+	return (NULL);
+}
+
+/* A stopping agent does not wait out the timeout of a slow postqueue. */
+static void
+test_cancel(void **state)
+{
+	char dir[] = "/tmp/queue_test.XXXXXX", path[128];
+	struct queue_scan qs;
+	atomic_bool cancel = true;
+	pthread_t t;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/postqueue", dir);
+	write_script(
+	    path, "printf '{\"queue_name\":\"hold\"}\\n'; exec sleep 60");
+	assert_int_equal(queue_run(&qs, path, "", 600000, NULL, &cancel), -1);
+	assert_string_equal(qs.snap.error, "postqueue cancelled");
+	/* set while postqueue runs: the scan ends long before its timeout */
+	atomic_store(&cancel, false);
+	assert_int_equal(pthread_create(&t, NULL, set_later, &cancel), 0);
+	assert_int_equal(queue_run(&qs, path, "", 600000, NULL, &cancel), -1);
+	pthread_join(t, NULL);
+	assert_string_equal(qs.snap.error, "postqueue cancelled");
+	assert_false(qs.snap.valid);
 	unlink(path);
 	rmdir(dir);
 }
@@ -133,6 +171,7 @@ main(void)
 	    cmocka_unit_test(test_fixture),
 	    cmocka_unit_test(test_lines),
 	    cmocka_unit_test(test_run),
+	    cmocka_unit_test(test_cancel),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
