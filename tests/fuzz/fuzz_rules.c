@@ -3,7 +3,9 @@
  * libFuzzer harness for classify_load_string(): any input either loads or
  * fails with a "fuzz:LINE: ..." message.  Rules that load classify a few
  * fixed texts and the input itself, twice, and must give the same answer
- * from the cache as without it; provider ids must be well formed.  The
+ * from the cache as without it; provider ids must be well formed.  Built
+ * with CLASSIFY_CHECK_PREFILTER: a text a rule's literal prefilter turns
+ * away must not match its regex (each line of the input is a text).  The
  * regex limits (classify.h) keep hostile patterns fast.  Seeds:
  * corpus/rules/.
  */
@@ -66,6 +68,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_rules_classify(
 		    c, "gmail-smtp-in.l.google.com.", fuzz_rules_texts[i]);
 	fuzz_rules_classify(c, text, text);
+	/* each line as a text too: lines that match the file's own regexes */
+	for (char *line = text, *nl; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		else
+			*nl = '\0';
+		fuzz_rules_classify(c, NULL, line);
+	}
 	classify_free(c);
 	free(text);
 	return (0);
