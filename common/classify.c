@@ -79,6 +79,7 @@ struct classify {
 	char lower[CLASSIFY_TEXT_MAX + 1]; /* text in lower case */
 	size_t textlen;
 	bool ran_regex; /* the last classify_run() needed a regexec() */
+	bool re_failed; /* ... and a regcomp() failed: do not cache it */
 };
 
 struct classify_parse {
@@ -319,7 +320,12 @@ classify_re_check(const char *re)
 			return ("back-references are not allowed");
 		if (re[i] == '(' && depth == CLASSIFY_RE_DEPTH_MAX)
 			return ("nested too deep");
-		if ((n = classify_re_repeat(re + i, &len)) > 0) {
+		/* glibc also reads "{1\,2}" as a repeat: only plain ones pass
+		 */
+		if ((n = classify_re_repeat(re + i, &len)) < 0 && re[i] == '{')
+			return ("'{' is not a repeat {m}, {m,} or {m,n} "
+			        "(\\{ is the character)");
+		if (n > 0) {
 			if (n > CLASSIFY_RE_REPEAT_MAX)
 				return ("repeat count too large");
 			if ((added += last * (size_t)(n - 1)) >
@@ -915,6 +921,7 @@ classify_rule_exec(struct classify *c, struct classify_rule *r)
 	if (!r->is_compiled) {
 		if (regcomp(&r->re, r->pattern, CLASSIFY_RE_FLAGS) != 0) {
 			c->st.re_errors++; /* out of memory: no match */
+			c->re_failed = true;
 			return (false);
 		}
 		r->is_compiled = true;
@@ -975,7 +982,7 @@ classify_run(
 		classify_text_dsn(c->text, d);
 	for (size_t i = 0; i <= c->textlen; i++)
 		c->lower[i] = (char)tolower((unsigned char)c->text[i]);
-	c->ran_regex = false;
+	c->ran_regex = c->re_failed = false;
 	for (size_t i = 0; i < c->nrules; i++)
 		if (classify_rule_match(c, c->rules[i], prov, d))
 			return (c->rules[i]->cls);
@@ -1012,8 +1019,8 @@ classify_class(
 	}
 	c->st.misses++;
 	cls = classify_run(c, provider, dsn, text);
-	if (!c->ran_regex)
-		return (cls); /* found as fast as a lookup: not worth a slot */
+	if (!c->ran_regex || c->re_failed)
+		return (cls); /* as fast as a lookup, or to be tried again */
 	c->st.evictions += sl->key != NULL;
 	c->st.entries += sl->key == NULL;
 	free(sl->key);

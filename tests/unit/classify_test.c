@@ -501,6 +501,11 @@ static const struct {
     {"class busy (a)\\1\n", "t:1: bad regex '(a)\\1': back-references"},
     {"class busy ((a{200}){200})\n", "too complex"},
     {"class busy a{300}\n", "repeat count too large"},
+    /* glibc reads these as a{1,2}, a{0,2}, a{0}: past the limits */
+    {"class busy (.{1\\,500}){1\\,4}x\n", "is not a repeat"},
+    {"class busy a{\\,2}\n", "is not a repeat"},
+    {"class busy ab{0\\0}\n", "is not a repeat"},
+    {"class busy a{x\n", "is not a repeat"},
     {"class busy "
      "((((((((((((((((((((((((((((((((((x))))))))))))))))))))"
      ")))))))))))))\n",
@@ -701,6 +706,8 @@ static const struct {
     {"ab*cd", "acd", true},
     {"ab{0,2}cd", "acd", true},
     {"ab{2}cd", "abbcd", true},
+    {"ab{,2}cd", "acd", true},
+    {"a\\{b", "a{b", true},
     {"(ab){2}cd", "ababcd", true},
     {"(ab){2,3}cd", "ababcd", true},
     {"x(ab)?y", "xy", true},
