@@ -750,7 +750,8 @@ checks_run(const struct checks_conf *conf, struct wire_check *out, size_t max,
 	checks_names(
 	    conf, r.res, rv == ARES_SUCCESS ? "not run" : ares_strerror(rv));
 	checks_master(conf, deadline, &r.res[CHECKS_COUNT(conf) - 1]);
-	if (r.ch != NULL) {
+	if (r.ch != NULL &&
+	    !(conf->cancel != NULL && atomic_load(conf->cancel))) {
 		checks_dns_start(&r);
 		checks_dns_wait(&r, deadline);
 	}

@@ -60,10 +60,15 @@ static void
 report_scan_queue(struct report_loop *l)
 {
 	struct queue_scan qs;
+	int rv;
 
-	if (queue_run(&qs, l->conf->postqueue, l->conf->postfix_config,
-	        REPORT_QUEUE_TIMEOUT_MS, watch_rules(l->watch),
-	        &l->stopping) == -1)
+	rv = queue_run(&qs, l->conf->postqueue, l->conf->postfix_config,
+	    REPORT_QUEUE_TIMEOUT_MS, watch_rules(l->watch), &l->stopping);
+	if (rv == -1 && atomic_load(&l->stopping)) {
+		wire_queue_fini(&qs.snap); /* cut short: keep the last scan */
+		return;
+	}
+	if (rv == -1)
 		log_warnx("queue: scan failed: %s", qs.snap.error);
 	else if (qs.bad_lines != 0 || qs.long_lines != 0)
 		log_warnx("queue: %" PRIu64 " unreadable and %" PRIu64
@@ -284,10 +289,12 @@ report_tick(struct report_loop *l)
 		watch_run_checks(l->watch, &l->stopping);
 		l->next_check = util_now_ms() + l->conf->check_interval_ms;
 	}
-	if (now >= l->next_queue) {
+	if (now >= l->next_queue && !atomic_load(&l->stopping)) {
 		report_scan_queue(l);
 		l->next_queue = util_now_ms() + l->queue_ms;
 	}
+	if (atomic_load(&l->stopping))
+		return; /* a run cut short by the stop: nothing to report */
 	if (now >= l->next_log)
 		report_poll_log(l, now);
 	if (now >= l->next_report) {

@@ -160,13 +160,24 @@ watch_run_checks(struct watch *w, const atomic_bool *cancel)
 	    .timeout_ms = WATCH_CHECK_TIMEOUT_MS,
 	    .cancel = cancel,
 	};
+	struct wire_check *out;
+	size_t n;
 
 	if (w->conf->relay_ip[0] == '\0')
 		return;
-	if (checks_run(&cc, w->checks, WIRE_CHECKS_MAX, &w->n_checks) == -1) {
+	out = xcalloc(WIRE_CHECKS_MAX, sizeof(*out));
+	if (checks_run(&cc, out, WIRE_CHECKS_MAX, &n) == -1) {
 		log_warn("checks: bad configuration");
+		free(out);
 		return;
 	}
+	if (cancel != NULL && atomic_load(cancel)) {
+		free(out); /* cut short by a stop: these are not results */
+		return;
+	}
+	memcpy(w->checks, out, n * sizeof(*out));
+	w->n_checks = n;
+	free(out);
 	w->checks_new = true;
 	for (size_t i = 0; i < w->n_checks; i++)
 		if (w->checks[i].state != CHECK_OK)

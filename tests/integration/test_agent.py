@@ -4,9 +4,11 @@ classifies every result by provider and reason class, and its Reports reach
 fleetd with the right counts and the verbatim samples. An IP block sends a
 Report at once; a restart neither loses nor double-counts a log line.
 """
+import os
 import sqlite3
 import subprocess
 import time
+import types
 
 import pytest
 
@@ -209,3 +211,28 @@ def test_self_checks_reach_fleetd(lab):
     assert '127.0.0.2' in got['dnsbl:bl.test'][1]
     assert got['dnsbl:clean.test'][0] == ok, got
     assert got['master'][0] == ok, got
+
+
+def test_stop_cuts_a_slow_queue_scan_short(lab):
+    """A stop does not wait out a queue scan (postqueue on a huge queue can
+    take a minute; the scan's own timeout is 60 s): the agent kills
+    postqueue, exits 0 at once, and does not log the cut scan as a failed
+    one."""
+    fake = os.path.join(lab.base, 'postqueue')
+    with open(fake, 'w') as f:
+        f.write('#!/bin/sh\n# stand-in for a postqueue that takes long\n'
+                'printf \'{"queue_name":"hold"}\\n\'\nexec sleep 317\n')
+    os.chmod(fake, 0o755)
+    lab.add_relay('relay1', '127.0.0.21')
+    lab.start_fleetd()
+    agent = lab.start_agent('relay1', types.SimpleNamespace(conf=lab.base),
+                            interval='1h', extra=f'postqueue = {fake}\n')
+    agent.wait_log('agent: started')
+    wait_for('the queue scan to be running',
+             lambda: subprocess.run(['pgrep', '-f', 'sleep 317'],
+                                    capture_output=True).returncode == 0, 10)
+    assert agent.stop() == 0, lab.logs()  # 10 s (50 s under valgrind)
+    assert subprocess.run(['pgrep', '-f', 'sleep 317'],
+                          capture_output=True).returncode == 1, \
+        'postqueue left running'
+    assert 'scan failed' not in agent.text(), agent.text()
