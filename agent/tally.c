@@ -135,7 +135,8 @@ tally_has_ip_alert(const struct tally *t)
 
 /*
  * Finds or adds the counter; NULL when the table has no room below limit
- * (the last STATUS_LAST slots are kept for the overflow keys).
+ * (the last STATUS_LAST + 1 slots are kept for the overflow keys, one
+ * per status value).
  */
 static struct tally_counter *
 tally_counter(struct tally *t, const char *provider, enum reason_class cls,
@@ -259,7 +260,7 @@ tally_add(struct tally *t, const struct tally_result *r)
 
 	rr.provider = provider;
 	if ((c = tally_counter(t, provider, r->cls, r->status, dsn,
-	         WIRE_COUNTERS_MAX - STATUS_LAST)) == NULL &&
+	         WIRE_COUNTERS_MAX - (STATUS_LAST + 1))) == NULL &&
 	    (c = tally_counter(t, "other", CLASS_OTHER, r->status, "",
 	         WIRE_COUNTERS_MAX)) == NULL)
 		return; /* cannot happen: room is kept for these */
