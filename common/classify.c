@@ -17,14 +17,15 @@
 
 #include "util.h"
 
-#define CLASSIFY_NAME_MAX         253 /* a DNS name without the final dot */
-#define CLASSIFY_KEY_MAX          64 /* longest cached provider or dsn argument */
-#define CLASSIFY_CHARS            "abcdefghijklmnopqrstuvwxyz0123456789_.-"
-#define CLASSIFY_BLANK            " \t"
-#define CLASSIFY_SUSPENDED        "delivery temporarily suspended:"
-#define CLASSIFY_LIT_MAX          16 /* prefilter literals of one rule */
-#define CLASSIFY_QUANT            "?*+{"
-#define CLASSIFY_RE_FLAGS         (REG_EXTENDED | REG_ICASE | REG_NOSUB)
+#define CLASSIFY_NAME_MAX  253 /* a DNS name without the final dot */
+#define CLASSIFY_KEY_MAX   64  /* longest cached provider or dsn argument */
+#define CLASSIFY_CHARS     "abcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define CLASSIFY_BLANK     " \t"
+#define CLASSIFY_SUSPENDED "delivery temporarily suspended:"
+#define CLASSIFY_LIT_MAX   16 /* prefilter literals of one rule */
+#define CLASSIFY_QUANT     "?*+{"
+#define CLASSIFY_RE_FLAGS  (REG_EXTENDED | REG_ICASE | REG_NOSUB)
+/* FNV-1a; the seed may fold in one more bit (mx or domain name) */
 #define CLASSIFY_HASH_SEED(is_mx) (0xcbf29ce484222325ULL ^ (uint64_t)(is_mx))
 #define CLASSIFY_HASH_STEP(h, ch)                                              \
 	(((h) ^ (unsigned char)(ch)) * 0x100000001b3ULL)
@@ -76,7 +77,8 @@ struct classify {
 	struct classify_stats st;
 	char key[2 * CLASSIFY_KEY_MAX + CLASSIFY_CACHE_TEXT + 3];
 	char text[CLASSIFY_TEXT_MAX + 1];  /* the normalised text */
-	char lower[CLASSIFY_TEXT_MAX + 1]; /* text in lower case */
+	char lower[CLASSIFY_TEXT_MAX + 1]; /* text in lower case, */
+	bool has_lower;                    /* made at the first prefilter */
 	size_t textlen;
 	bool ran_regex; /* the last classify_run() needed a regexec() */
 	bool re_failed; /* ... and a regcomp() failed: do not cache it */
@@ -320,8 +322,7 @@ classify_re_check(const char *re)
 			return ("back-references are not allowed");
 		if (re[i] == '(' && depth == CLASSIFY_RE_DEPTH_MAX)
 			return ("nested too deep");
-		/* glibc also reads "{1\,2}" as a repeat: only plain ones pass
-		 */
+		/* glibc also reads "{1\,2}" as a repeat: plain ones only */
 		if ((n = classify_re_repeat(re + i, &len)) < 0 && re[i] == '{')
 			return ("'{' is not a repeat {m}, {m,} or {m,n} "
 			        "(\\{ is the character)");
@@ -899,8 +900,13 @@ classify_text_dsn(const char *t, char *dsn)
 
 /* True if the text (c->text) may match r's regex: it holds a literal. */
 static bool
-classify_rule_may_match(const struct classify *c, const struct classify_rule *r)
+classify_rule_may_match(struct classify *c, const struct classify_rule *r)
 {
+	if (r->nlit > 0 && !c->has_lower) {
+		for (size_t i = 0; i <= c->textlen; i++)
+			c->lower[i] = (char)tolower((unsigned char)c->text[i]);
+		c->has_lower = true;
+	}
 	for (size_t i = 0; i < r->nlit; i++)
 		if (strstr(c->lower, r->lit[i]) != NULL)
 			return (true);
@@ -980,9 +986,7 @@ classify_run(
 		util_strlcpy(d, dsn, sizeof(d));
 	if (d[0] == '\0')
 		classify_text_dsn(c->text, d);
-	for (size_t i = 0; i <= c->textlen; i++)
-		c->lower[i] = (char)tolower((unsigned char)c->text[i]);
-	c->ran_regex = c->re_failed = false;
+	c->has_lower = c->ran_regex = c->re_failed = false;
 	for (size_t i = 0; i < c->nrules; i++)
 		if (classify_rule_match(c, c->rules[i], prov, d))
 			return (c->rules[i]->cls);
@@ -995,7 +999,7 @@ classify_class(
 {
 	struct classify_slot *sl;
 	enum reason_class cls;
-	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+	uint64_t h = CLASSIFY_HASH_SEED(0);
 	size_t len;
 
 	provider = provider != NULL ? provider : "";
@@ -1010,7 +1014,7 @@ classify_class(
 	len = (size_t)snprintf(
 	    c->key, sizeof(c->key), "%s%c%s%c%s", provider, 0, dsn, 0, text);
 	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)c->key[i]) * 0x100000001b3ULL;
+		h = CLASSIFY_HASH_STEP(h, c->key[i]);
 	sl = &c->cache[h % CLASSIFY_CACHE_MAX];
 	if (sl->key != NULL && sl->len == len &&
 	    memcmp(sl->key, c->key, len) == 0) {
