@@ -45,9 +45,9 @@ struct report_loop {
 	pthread_cond_t cv;
 	atomic_bool stopping; /* also cancels a queue scan or checks run */
 
-	uint64_t report_ms, queue_ms; /* intervals, may change by command */
-	uint64_t next_report, next_queue, next_send; /* monotonic ms */
-	uint64_t next_log, next_check, last_cut;
+	struct report_sched sched;       /* intervals, next scan and checks */
+	uint64_t next_report, next_send; /* monotonic ms */
+	uint64_t next_log, last_cut;
 	uint64_t backoff_ms;
 	uint64_t interval_start; /* wall seconds */
 	bool has_queue;
@@ -128,21 +128,23 @@ report_cut(struct report_loop *l)
 	wire_report_fini(&r);
 }
 
-static void
-report_command(struct report_loop *l, const struct wire_command *c)
+void
+report_sched_command(
+    struct report_sched *s, const struct wire_command *c, uint64_t now)
 {
 	switch (c->type) {
 	case WIRE_CMD_SET_INTERVALS:
 		if (c->report_interval_ms >= 100)
-			l->report_ms = c->report_interval_ms;
+			s->report_ms = c->report_interval_ms;
 		if (c->queue_interval_ms >= 100)
-			l->queue_ms = c->queue_interval_ms;
+			s->queue_ms = c->queue_interval_ms;
 		log_info("command: intervals report=%" PRIu64
 		         "ms queue=%" PRIu64 "ms",
-		    l->report_ms, l->queue_ms);
+		    s->report_ms, s->queue_ms);
 		break;
 	case WIRE_CMD_RUN_CHECKS:
-		l->next_queue = util_now_ms();
+		s->next_check = now;
+		log_info("command: run the self checks now");
 		break;
 	}
 }
@@ -170,7 +172,7 @@ report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf, size_t len)
 		return (-1);
 	}
 	for (size_t i = 0; i < a.n_commands; i++)
-		report_command(l, &a.commands[i]);
+		report_sched_command(&l->sched, &a.commands[i], util_now_ms());
 	log_debug("report: acked seq=%" PRIu64 "%s", seq,
 	    a.duplicate ? " (duplicate)" : "");
 	return (0);
@@ -226,9 +228,10 @@ report_send(struct report_loop *l)
 		l->next_send = UINT64_MAX;
 		return;
 	}
-	l->backoff_ms = l->backoff_ms == 0
-	                    ? (l->report_ms < 1000 ? l->report_ms : 1000)
-	                    : l->backoff_ms * 2;
+	l->backoff_ms =
+	    l->backoff_ms == 0
+	        ? (l->sched.report_ms < 1000 ? l->sched.report_ms : 1000)
+	        : l->backoff_ms * 2;
 	if (l->backoff_ms > REPORT_BACKOFF_MAX_MS)
 		l->backoff_ms = REPORT_BACKOFF_MAX_MS;
 	l->next_send = util_now_ms() + l->backoff_ms;
@@ -274,7 +277,7 @@ report_poll_log(struct report_loop *l, uint64_t now)
 	if (watch_poll_log(l->watch) &&
 	    now - l->last_cut >= REPORT_ALERT_GAP_MS) {
 		report_cut(l);
-		l->next_report = now + l->report_ms;
+		l->next_report = now + l->sched.report_ms;
 		if (l->backoff_ms == 0)
 			l->next_send = now;
 	}
@@ -285,13 +288,14 @@ report_tick(struct report_loop *l)
 {
 	uint64_t now = util_now_ms();
 
-	if (now >= l->next_check) {
+	if (now >= l->sched.next_check) {
 		watch_run_checks(l->watch, &l->stopping);
-		l->next_check = util_now_ms() + l->conf->check_interval_ms;
+		l->sched.next_check =
+		    util_now_ms() + l->conf->check_interval_ms;
 	}
-	if (now >= l->next_queue && !atomic_load(&l->stopping)) {
+	if (now >= l->sched.next_queue && !atomic_load(&l->stopping)) {
 		report_scan_queue(l);
-		l->next_queue = util_now_ms() + l->queue_ms;
+		l->sched.next_queue = util_now_ms() + l->sched.queue_ms;
 	}
 	if (atomic_load(&l->stopping))
 		return; /* a run cut short by the stop: nothing to report */
@@ -299,7 +303,7 @@ report_tick(struct report_loop *l)
 		report_poll_log(l, now);
 	if (now >= l->next_report) {
 		report_cut(l);
-		l->next_report = now + l->report_ms;
+		l->next_report = now + l->sched.report_ms;
 		if (l->backoff_ms == 0)
 			l->next_send = now;
 	}
@@ -313,13 +317,14 @@ report_thread(void *arg)
 	struct report_loop *l = arg;
 	uint64_t next;
 
-	l->next_queue = l->next_send = l->next_log = l->next_check =
+	l->sched.next_queue = l->next_send = l->next_log = l->sched.next_check =
 	    util_now_ms();
-	l->next_report = l->next_queue + l->report_ms;
+	l->next_report = l->sched.next_queue + l->sched.report_ms;
 	do {
 		report_tick(l);
-		next = report_min3(l->next_queue, l->next_report, l->next_send);
-		next = report_min3(next, l->next_log, l->next_check);
+		next = report_min3(
+		    l->sched.next_queue, l->next_report, l->next_send);
+		next = report_min3(next, l->next_log, l->sched.next_check);
 	} while (!report_wait(l, next));
 	return (NULL);
 }
@@ -332,8 +337,8 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 	pthread_condattr_t ca;
 
 	l->conf = conf;
-	l->report_ms = conf->report_interval_ms;
-	l->queue_ms = conf->queue_interval_ms;
+	l->sched.report_ms = conf->report_interval_ms;
+	l->sched.queue_ms = conf->queue_interval_ms;
 	l->interval_start = util_wall_s();
 	if (gethostname(l->hostname, sizeof(l->hostname)) == -1 ||
 	    !wire_word_ok(l->hostname, WIRE_HOST_MAX))

@@ -13,8 +13,22 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "wire.h"
 
 struct report_loop;
+
+/* The worker's schedule: what fleetd's commands change. */
+struct report_sched {
+	uint64_t report_ms, queue_ms;    /* intervals */
+	uint64_t next_queue, next_check; /* monotonic ms */
+};
+
+/*
+ * Applies a command from an Ack at now (monotonic ms): new intervals
+ * (values under 100 ms are ignored), or the self checks at once.
+ */
+void report_sched_command(
+    struct report_sched *s, const struct wire_command *c, uint64_t now);
 
 /*
  * Opens the spool and the connection and starts the worker thread.  conf
