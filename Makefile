@@ -43,7 +43,7 @@ GEN_HDRS := $(BUILD)/gen/fleet.pb-c.h
 
 COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
-	common/wire.c common/wire_check.c common/classify.c \
+	common/wire.c common/wire_check.c common/wire_ctl.c common/classify.c \
 	common/classify_rules.c
 AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
 	agent/tally.c agent/checks.c agent/logline.c agent/maillog.c \

@@ -4,7 +4,9 @@
  * allocator, scans the raw bytes for NULs inside strings, copies the
  * generated structs into ours (checking presence, counts, lengths and enum
  * numbers on the way) and then runs the same validator the encoder runs, so
- * both ends apply one set of rules.  No state, no logging; any thread.
+ * both ends apply one set of rules.  This file holds the agent messages and
+ * the pieces every message uses (wire_pb.h); wire_ctl.c the control
+ * messages.  No state, no logging; any thread.
  */
 #include "wire.h"
 
@@ -16,21 +18,9 @@
 #include "fleet.pb-c.h"
 #include "util.h"
 #include "wire_check.h"
+#include "wire_pb.h"
 
 #define WIRE_SCAN_DEPTH 8 /* the schema nests 4 deep */
-
-/* Counts what protobuf-c allocates while unpacking one message. */
-struct wire_unpacker {
-	ProtobufCAllocator pa; /* allocator_data points back here */
-	size_t used;           /* bytes handed out, frees not deducted */
-	bool is_exhausted;
-};
-
-/* Every allocation made to build one outgoing message, freed together. */
-struct wire_arena {
-	void **p;
-	size_t n, cap;
-};
 
 /* ---- unpacking --------------------------------------------------------- */
 
@@ -143,7 +133,7 @@ wire_scan(const ProtobufCMessageDescriptor *d, const uint8_t *p, size_t len,
  * Unpacks buf as a d message with u counting the allocations.  The caller
  * frees the result with protobuf_c_message_free_unpacked(m, &u->pa).
  */
-static ProtobufCMessage *
+ProtobufCMessage *
 wire_unpack(struct wire_unpacker *u, const ProtobufCMessageDescriptor *d,
     const uint8_t *buf, size_t len, const char **errstr)
 {
@@ -173,7 +163,7 @@ wire_unpack(struct wire_unpacker *u, const ProtobufCMessageDescriptor *d,
 /* ---- generated structs -> ours ----------------------------------------- */
 
 /* Copies src (NULL: absent, "") into dst[size]; rejects, never truncates. */
-static int
+int
 wire_copy(char *dst, size_t size, const char *src, const char *elen,
     const char **errstr)
 {
@@ -204,7 +194,7 @@ wire_queue_count_from_pb(
 	    "queue_count.provider length", errstr));
 }
 
-static int
+int
 wire_queue_from_pb(
     struct wire_queue *q, const Fleet__QueueSnapshot *p, const char **errstr)
 {
@@ -260,7 +250,7 @@ wire_counter_from_pb(
 	    c->dsn, sizeof(c->dsn), p->dsn, "counter.dsn length", errstr));
 }
 
-static int
+int
 wire_sample_from_pb(
     struct wire_sample *s, const Fleet__Sample *p, const char **errstr)
 {
@@ -293,7 +283,7 @@ wire_sample_from_pb(
 	    "sample.mx_host length", errstr));
 }
 
-static int
+int
 wire_check_from_pb(
     struct wire_check *c, const Fleet__CheckResult *p, const char **errstr)
 {
@@ -416,85 +406,10 @@ wire_agent_reply_from_pb(
 	    "agent_reply.error length", errstr));
 }
 
-static int
-wire_ctl_request_from_pb(
-    struct wire_ctl_request *q, const Fleet__CtlRequest *p, const char **errstr)
-{
-	if (!p->has_op || !wire_enum_ok(p->op, WIRE_CTL_STATUS)) {
-		*errstr = "ctl_request.op";
-		return (-1);
-	}
-	q->op = (enum wire_ctl_op)p->op;
-	return (wire_copy(q->relay, sizeof(q->relay), p->relay,
-	    "ctl_request.relay length", errstr));
-}
-
-static int
-wire_relay_from_pb(struct wire_relay_status *s, const Fleet__RelayStatus *p,
-    const char **errstr)
-{
-	s->has_report = p->has_report != 0;
-	s->last_report_at = p->last_report_at;
-	s->last_seq = p->last_seq;
-	s->reports = p->reports;
-	if (wire_copy(s->name, sizeof(s->name), p->name, "relay.name length",
-	        errstr) == -1)
-		return (-1);
-	if (wire_copy(s->ip, sizeof(s->ip), p->ip, "relay.ip length", errstr) ==
-	    -1)
-		return (-1);
-	if (wire_copy(s->hosting, sizeof(s->hosting), p->hosting,
-	        "relay.hosting length", errstr) == -1)
-		return (-1);
-	if (wire_copy(s->worst_provider, sizeof(s->worst_provider),
-	        p->worst_provider, "relay.worst_provider length", errstr) == -1)
-		return (-1);
-	if (p->has_worst_class) {
-		if (!wire_enum_ok((int)p->worst_class, CLASS_LAST)) {
-			*errstr = "relay.worst_class";
-			return (-1);
-		}
-		s->worst_class = (enum reason_class)p->worst_class;
-	}
-	s->worst_count = p->worst_count;
-	s->has_queue = p->queue != NULL;
-	if (s->has_queue)
-		return (wire_queue_from_pb(&s->queue, p->queue, errstr));
-	return (0);
-}
-
-static int
-wire_ctl_reply_from_pb(
-    struct wire_ctl_reply *c, const Fleet__CtlReply *p, const char **errstr)
-{
-	if (!p->has_ok) {
-		*errstr = "ctl_reply.ok missing";
-		return (-1);
-	}
-	if (p->n_relays > WIRE_RELAYS_MAX) {
-		*errstr = "ctl_reply.relays count";
-		return (-1);
-	}
-	c->ok = p->ok != 0;
-	c->now = p->now;
-	if (wire_copy(c->error, sizeof(c->error), p->error,
-	        "ctl_reply.error length", errstr) == -1)
-		return (-1);
-	if (p->n_relays > 0)
-		c->relays = xcalloc(p->n_relays, sizeof(*c->relays));
-	c->n_relays = p->n_relays;
-	for (size_t i = 0; i < c->n_relays; i++) {
-		if (wire_relay_from_pb(&c->relays[i], p->relays[i], errstr) ==
-		    -1)
-			return (-1);
-	}
-	return (0);
-}
-
 /* ---- ours -> generated structs ------------------------------------------- */
 
 /* Zeroed memory owned by a; NULL for nmemb == 0. */
-static void *
+void *
 wire_arena_alloc(struct wire_arena *a, size_t nmemb, size_t size)
 {
 	if (nmemb == 0)
@@ -507,7 +422,7 @@ wire_arena_alloc(struct wire_arena *a, size_t nmemb, size_t size)
 	return (a->p[a->n++]);
 }
 
-static void
+void
 wire_arena_free(struct wire_arena *a)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -517,13 +432,13 @@ wire_arena_free(struct wire_arena *a)
 }
 
 /* The generated structs take char *; packing only reads through it. */
-static char *
+char *
 wire_unconst(const char *s)
 {
 	return ((char *)(uintptr_t)s);
 }
 
-static void
+void
 wire_queue_to_pb(
     Fleet__QueueSnapshot *p, const struct wire_queue *q, struct wire_arena *a)
 {
@@ -577,51 +492,45 @@ wire_counters_to_pb(
 	}
 }
 
-static void
-wire_samples_to_pb(
-    Fleet__Report *p, const struct wire_report *r, struct wire_arena *a)
+Fleet__Sample **
+wire_samples_to_pb(const struct wire_sample *s, size_t n, struct wire_arena *a)
 {
-	Fleet__Sample *v = wire_arena_alloc(a, r->n_samples, sizeof(*v));
-	const struct wire_sample *s;
+	Fleet__Sample *v = wire_arena_alloc(a, n, sizeof(*v));
+	Fleet__Sample **vp = wire_arena_alloc(a, n, sizeof(*vp));
 
-	p->samples = wire_arena_alloc(a, r->n_samples, sizeof(*p->samples));
-	p->n_samples = r->n_samples;
-	for (size_t i = 0; i < r->n_samples; i++) {
-		s = &r->samples[i];
+	for (size_t i = 0; i < n; i++) {
 		fleet__sample__init(&v[i]);
-		v[i].provider = wire_unconst(s->provider);
+		v[i].provider = wire_unconst(s[i].provider);
 		v[i].has_class_ = v[i].has_status = 1;
-		v[i].class_ = (Fleet__ReasonClass)s->cls;
-		v[i].status = (Fleet__Status)s->status;
-		v[i].dsn = wire_unconst(s->dsn);
-		v[i].text = wire_unconst(s->text != NULL ? s->text : "");
+		v[i].class_ = (Fleet__ReasonClass)s[i].cls;
+		v[i].status = (Fleet__Status)s[i].status;
+		v[i].dsn = wire_unconst(s[i].dsn);
+		v[i].text = wire_unconst(s[i].text != NULL ? s[i].text : "");
 		v[i].has_first_seen = v[i].has_last_seen = 1;
-		v[i].first_seen = s->first_seen;
-		v[i].last_seen = s->last_seen;
-		v[i].mx_host = wire_unconst(s->mx_host);
-		p->samples[i] = &v[i];
+		v[i].first_seen = s[i].first_seen;
+		v[i].last_seen = s[i].last_seen;
+		v[i].mx_host = wire_unconst(s[i].mx_host);
+		vp[i] = &v[i];
 	}
+	return (vp);
 }
 
-static void
-wire_checks_to_pb(
-    Fleet__Report *p, const struct wire_report *r, struct wire_arena *a)
+Fleet__CheckResult **
+wire_checks_to_pb(const struct wire_check *c, size_t n, struct wire_arena *a)
 {
-	Fleet__CheckResult *v = wire_arena_alloc(a, r->n_checks, sizeof(*v));
-	const struct wire_check *c;
+	Fleet__CheckResult *v = wire_arena_alloc(a, n, sizeof(*v));
+	Fleet__CheckResult **vp = wire_arena_alloc(a, n, sizeof(*vp));
 
-	p->checks = wire_arena_alloc(a, r->n_checks, sizeof(*p->checks));
-	p->n_checks = r->n_checks;
-	for (size_t i = 0; i < r->n_checks; i++) {
-		c = &r->checks[i];
+	for (size_t i = 0; i < n; i++) {
 		fleet__check_result__init(&v[i]);
-		v[i].name = wire_unconst(c->name);
+		v[i].name = wire_unconst(c[i].name);
 		v[i].has_state = v[i].has_checked_at = 1;
-		v[i].state = (Fleet__CheckState)c->state;
-		v[i].detail = wire_unconst(c->detail);
-		v[i].checked_at = c->checked_at;
-		p->checks[i] = &v[i];
+		v[i].state = (Fleet__CheckState)c[i].state;
+		v[i].detail = wire_unconst(c[i].detail);
+		v[i].checked_at = c[i].checked_at;
+		vp[i] = &v[i];
 	}
+	return (vp);
 }
 
 static void
@@ -640,50 +549,16 @@ wire_report_to_pb(
 		wire_queue_to_pb(p->queue, &r->queue, a);
 	}
 	wire_counters_to_pb(p, r, a);
-	wire_samples_to_pb(p, r, a);
-	wire_checks_to_pb(p, r, a);
+	p->samples = wire_samples_to_pb(r->samples, r->n_samples, a);
+	p->n_samples = r->n_samples;
+	p->checks = wire_checks_to_pb(r->checks, r->n_checks, a);
+	p->n_checks = r->n_checks;
 	p->agent_version = wire_unconst(r->agent_version);
 	p->hostname = wire_unconst(r->hostname);
 }
 
-static void
-wire_relays_to_pb(
-    Fleet__CtlReply *p, const struct wire_ctl_reply *c, struct wire_arena *a)
-{
-	Fleet__RelayStatus *v = wire_arena_alloc(a, c->n_relays, sizeof(*v));
-	const struct wire_relay_status *s;
-
-	p->relays = wire_arena_alloc(a, c->n_relays, sizeof(*p->relays));
-	p->n_relays = c->n_relays;
-	for (size_t i = 0; i < c->n_relays; i++) {
-		s = &c->relays[i];
-		fleet__relay_status__init(&v[i]);
-		v[i].name = wire_unconst(s->name);
-		v[i].ip = wire_unconst(s->ip);
-		v[i].hosting = wire_unconst(s->hosting);
-		v[i].has_has_report = v[i].has_last_report_at = 1;
-		v[i].has_last_seq = v[i].has_reports = 1;
-		v[i].has_report = s->has_report;
-		v[i].last_report_at = s->last_report_at;
-		v[i].last_seq = s->last_seq;
-		v[i].reports = s->reports;
-		if (s->worst_provider[0] != '\0') {
-			v[i].worst_provider = wire_unconst(s->worst_provider);
-			v[i].has_worst_class = v[i].has_worst_count = 1;
-			v[i].worst_class = (Fleet__ReasonClass)s->worst_class;
-			v[i].worst_count = s->worst_count;
-		}
-		if (s->has_queue) {
-			v[i].queue =
-			    wire_arena_alloc(a, 1, sizeof(*v[i].queue));
-			wire_queue_to_pb(v[i].queue, &s->queue, a);
-		}
-		p->relays[i] = &v[i];
-	}
-}
-
 /* Packs m into a malloc'd buffer unless the peer would refuse its size. */
-static int
+int
 wire_pack(
     const ProtobufCMessage *m, uint8_t **buf, size_t *len, const char **errstr)
 {
@@ -751,42 +626,6 @@ wire_agent_reply_encode(const struct wire_agent_reply *ar, uint8_t **buf,
 }
 
 int
-wire_ctl_request_encode(const struct wire_ctl_request *q, uint8_t **buf,
-    size_t *len, const char **errstr)
-{
-	Fleet__CtlRequest req = FLEET__CTL_REQUEST__INIT;
-
-	if (wire_validate_ctl_request(q, errstr) == -1)
-		return (-1);
-	req.has_version = req.has_op = 1;
-	req.version = WIRE_VERSION;
-	req.op = (Fleet__CtlRequest__Op)q->op;
-	req.relay = wire_unconst(q->relay);
-	return (wire_pack(&req.base, buf, len, errstr));
-}
-
-int
-wire_ctl_reply_encode(const struct wire_ctl_reply *c, uint8_t **buf,
-    size_t *len, const char **errstr)
-{
-	Fleet__CtlReply rep = FLEET__CTL_REPLY__INIT;
-	struct wire_arena a = {NULL, 0, 0};
-	int rv;
-
-	if (wire_validate_ctl_reply(c, errstr) == -1)
-		return (-1);
-	rep.has_version = rep.has_ok = rep.has_now = 1;
-	rep.version = WIRE_VERSION;
-	rep.ok = c->ok;
-	rep.error = wire_unconst(c->error);
-	rep.now = c->now;
-	wire_relays_to_pb(&rep, c, &a);
-	rv = wire_pack(&rep.base, buf, len, errstr);
-	wire_arena_free(&a);
-	return (rv);
-}
-
-int
 wire_report_decode(struct wire_report *out, const uint8_t *buf, size_t len,
     const char **errstr)
 {
@@ -838,56 +677,6 @@ wire_agent_reply_decode(struct wire_agent_reply *out, const uint8_t *buf,
 	return (rv);
 }
 
-int
-wire_ctl_request_decode(struct wire_ctl_request *out, const uint8_t *buf,
-    size_t len, const char **errstr)
-{
-	struct wire_unpacker u;
-	Fleet__CtlRequest *m;
-	struct wire_ctl_request q;
-	int rv = -1;
-
-	if ((m = (Fleet__CtlRequest *)wire_unpack(&u,
-	         &fleet__ctl_request__descriptor, buf, len, errstr)) == NULL)
-		return (-1);
-	memset(&q, 0, sizeof(q));
-	if (!m->has_version || m->version != WIRE_VERSION)
-		*errstr = "version";
-	else if (wire_ctl_request_from_pb(&q, m, errstr) == 0 &&
-	         wire_validate_ctl_request(&q, errstr) == 0)
-		rv = 0;
-	protobuf_c_message_free_unpacked(&m->base, &u.pa);
-	if (rv == 0)
-		*out = q;
-	return (rv);
-}
-
-int
-wire_ctl_reply_decode(struct wire_ctl_reply *out, const uint8_t *buf,
-    size_t len, const char **errstr)
-{
-	struct wire_unpacker u;
-	Fleet__CtlReply *m;
-	struct wire_ctl_reply c;
-	int rv = -1;
-
-	if ((m = (Fleet__CtlReply *)wire_unpack(
-	         &u, &fleet__ctl_reply__descriptor, buf, len, errstr)) == NULL)
-		return (-1);
-	memset(&c, 0, sizeof(c));
-	if (!m->has_version || m->version != WIRE_VERSION)
-		*errstr = "version";
-	else if (wire_ctl_reply_from_pb(&c, m, errstr) == 0 &&
-	         wire_validate_ctl_reply(&c, errstr) == 0)
-		rv = 0;
-	protobuf_c_message_free_unpacked(&m->base, &u.pa);
-	if (rv == 0)
-		*out = c;
-	else
-		wire_ctl_reply_fini(&c);
-	return (rv);
-}
-
 void
 wire_queue_fini(struct wire_queue *q)
 {
@@ -905,13 +694,4 @@ wire_report_fini(struct wire_report *r)
 	free(r->checks);
 	wire_queue_fini(&r->queue);
 	memset(r, 0, sizeof(*r));
-}
-
-void
-wire_ctl_reply_fini(struct wire_ctl_reply *c)
-{
-	for (size_t i = 0; i < c->n_relays; i++)
-		wire_queue_fini(&c->relays[i].queue);
-	free(c->relays);
-	memset(c, 0, sizeof(*c));
 }

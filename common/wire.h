@@ -23,22 +23,30 @@
 
 #define WIRE_VERSION 1
 
-#define WIRE_MAX_MSG      (1024 * 1024)     /* encoded message, bytes */
-#define WIRE_MAX_ALLOC    (8 * 1024 * 1024) /* unpack allocations, bytes */
-#define WIRE_PROVIDER_MAX 32                /* [a-z0-9_.-]+ */
-#define WIRE_DSN_MAX      15   /* [0-9.]+ ("4.7.650"), may be empty */
-#define WIRE_HOST_MAX     255  /* printable, no spaces */
-#define WIRE_TEXT_MAX     2048 /* sample text: printable, UTF-8 bytes ok */
-#define WIRE_NAME_MAX     63   /* check names, relay names */
-#define WIRE_DETAIL_MAX   255
-#define WIRE_VERSION_MAX  63
-#define WIRE_IP_MAX       45
-#define WIRE_COUNTERS_MAX 4096
-#define WIRE_SAMPLES_MAX  512
-#define WIRE_CHECKS_MAX   64
-#define WIRE_QUEUE_BY_MAX 1024
-#define WIRE_COMMANDS_MAX 8
-#define WIRE_RELAYS_MAX   4096
+#define WIRE_MAX_MSG           (1024 * 1024)     /* encoded message, bytes */
+#define WIRE_MAX_ALLOC         (8 * 1024 * 1024) /* unpack allocations, bytes */
+#define WIRE_PROVIDER_MAX      32                /* [a-z0-9_.-]+ */
+#define WIRE_DSN_MAX           15   /* [0-9.]+ ("4.7.650"), may be empty */
+#define WIRE_HOST_MAX          255  /* printable, no spaces */
+#define WIRE_TEXT_MAX          2048 /* sample text: printable, UTF-8 bytes ok */
+#define WIRE_NAME_MAX          63   /* check names, relay names */
+#define WIRE_DETAIL_MAX        255
+#define WIRE_VERSION_MAX       63
+#define WIRE_IP_MAX            45
+#define WIRE_COUNTERS_MAX      4096
+#define WIRE_SAMPLES_MAX       512
+#define WIRE_CHECKS_MAX        64
+#define WIRE_QUEUE_BY_MAX      1024
+#define WIRE_COMMANDS_MAX      8
+#define WIRE_RELAYS_MAX        4096
+#define WIRE_STATE_MAX         15   /* "maintenance", "probation": [a-z_] */
+#define WIRE_REASON_MAX        255  /* operator reasons, event reasons */
+#define WIRE_EVENTS_MAX        1000 /* per reply */
+#define WIRE_WINDOWS_MAX       256
+#define WIRE_HEALTH_MAX        256 /* providers in a show reply */
+#define WIRE_EVENT_SAMPLES_MAX 3
+#define WIRE_HEALTH_WINDOWS    3 /* 5 min, 1 h, 24 h */
+#define WIRE_KEY_B64_MAX       44
 
 struct wire_queue_count {
 	char provider[WIRE_PROVIDER_MAX + 1];
@@ -118,11 +126,48 @@ struct wire_agent_reply {
 
 enum wire_ctl_op {
 	WIRE_CTL_STATUS = 1,
+	WIRE_CTL_SHOW = 2,
+	WIRE_CTL_DRAIN = 3,
+	WIRE_CTL_ENABLE = 4,
+	WIRE_CTL_MAINT_ADD = 5,
+	WIRE_CTL_MAINT_LIST = 6,
+	WIRE_CTL_MAINT_CANCEL = 7,
+	WIRE_CTL_EVENTS = 8,
+	WIRE_CTL_AGENTS = 9,
 };
+#define WIRE_CTL_LAST WIRE_CTL_AGENTS
 
+/*
+ * Formats of the control messages, checked by encoders and decoders:
+ * a name (relay, window, hosting, operator) is [A-Za-z0-9_.-], at most
+ * WIRE_NAME_MAX bytes, as cfg_name_ok(); a rule is a name that may also
+ * hold ':' ("ip-blocked", "operator:alice", "window:rack-move"); a state,
+ * intent or event kind is [a-z_], at most WIRE_STATE_MAX; reasons and
+ * counts are text without control characters (wire_text_ok); an agent
+ * key is base64 ([A-Za-z0-9+/=]).  Each may be "" unless said otherwise.
+ */
+
+/*
+ * A control request.  Which fields an op uses is in proto/fleet.proto;
+ * the decoder checks formats (names, charsets, lengths), not whether an
+ * op got the fields it needs: fleetd answers that with an error reply.
+ * relays[] entries are non-empty names.  A decoded request owns relays:
+ * release it with wire_ctl_request_fini().
+ */
 struct wire_ctl_request {
 	enum wire_ctl_op op;
-	char relay[WIRE_NAME_MAX + 1]; /* "" for all */
+	char relay[WIRE_NAME_MAX + 1];    /* "" for all */
+	char reason[WIRE_REASON_MAX + 1]; /* printable, no control chars */
+	uint64_t duration_s;              /* drain --for; 0: open-ended */
+	bool force;
+	bool now;                     /* enable --now */
+	char name[WIRE_NAME_MAX + 1]; /* window name: a cfg name or "" */
+	size_t n_relays;
+	char (*relays)[WIRE_NAME_MAX + 1]; /* owned; <= WIRE_RELAYS_MAX */
+	char hosting[WIRE_NAME_MAX + 1];
+	uint64_t start, end; /* unix seconds; start 0: fleetd's now */
+	uint64_t since;      /* events: unix seconds, 0: all */
+	uint32_t limit;      /* events: newest N, 0: fleetd's default */
 };
 
 struct wire_relay_status {
@@ -138,6 +183,62 @@ struct wire_relay_status {
 	char worst_provider[WIRE_PROVIDER_MAX + 1]; /* "" if none */
 	enum reason_class worst_class;              /* CLASS_UNSPEC if none */
 	uint64_t worst_count;
+	/* the decision; state "" when fleetd sent none.  provider is "" or
+	 * as wire_provider_ok(); agent_version and hostname as a report's */
+	char state[WIRE_STATE_MAX + 1];
+	uint64_t since, until; /* unix seconds; until 0: open-ended */
+	char rule[WIRE_NAME_MAX + 1];
+	char provider[WIRE_PROVIDER_MAX + 1];
+	char reason[WIRE_REASON_MAX + 1];
+	char intent[WIRE_STATE_MAX + 1]; /* ready drain maint */
+	uint32_t weight;                 /* percent, <= 100 */
+	int32_t score;                   /* 0..100, -1: no data */
+	char agent_key[WIRE_KEY_B64_MAX + 1];
+	char agent_version[WIRE_VERSION_MAX + 1];
+	char hostname[WIRE_HOST_MAX + 1];
+};
+
+struct wire_event {
+	uint64_t id, at;
+	char relay[WIRE_NAME_MAX + 1];
+	char kind[WIRE_STATE_MAX + 1]; /* transition alert refused operator */
+	char from_state[WIRE_STATE_MAX + 1], to_state[WIRE_STATE_MAX + 1];
+	char rule[WIRE_NAME_MAX + 1];
+	char provider[WIRE_PROVIDER_MAX + 1];
+	char operator[WIRE_NAME_MAX + 1];
+	char counts[WIRE_DETAIL_MAX + 1];
+	uint64_t window_s;
+	char intent[WIRE_STATE_MAX + 1];
+	uint32_t weight;
+	uint64_t until;
+	char reason[WIRE_REASON_MAX + 1];
+	size_t n_samples; /* <= WIRE_EVENT_SAMPLES_MAX */
+	struct wire_sample samples[WIRE_EVENT_SAMPLES_MAX]; /* texts owned */
+};
+
+struct wire_window {
+	char name[WIRE_NAME_MAX + 1]; /* never "" */
+	size_t n_relays;
+	char (*relays)[WIRE_NAME_MAX + 1]; /* owned */
+	char hosting[WIRE_NAME_MAX + 1];
+	uint64_t start, end;
+	char reason[WIRE_REASON_MAX + 1];
+	char created_by[WIRE_NAME_MAX + 1];
+	char state[WIRE_STATE_MAX + 1]; /* scheduled running ended cancelled */
+};
+
+struct wire_health_window {
+	uint64_t span_s;
+	uint64_t attempts, delivered, deferred, bounced;
+	enum reason_class worst_class; /* CLASS_UNSPEC if no failure */
+	uint64_t worst_count;
+};
+
+struct wire_provider_health {
+	char provider[WIRE_PROVIDER_MAX + 1]; /* never "" */
+	int32_t score;                        /* 0..100, -1: no data */
+	size_t n_windows;                     /* <= WIRE_HEALTH_WINDOWS */
+	struct wire_health_window windows[WIRE_HEALTH_WINDOWS];
 };
 
 struct wire_ctl_reply {
@@ -146,6 +247,16 @@ struct wire_ctl_reply {
 	uint64_t now; /* fleetd's clock, unix seconds */
 	size_t n_relays;
 	struct wire_relay_status *relays; /* owned */
+	size_t n_events;
+	struct wire_event *events; /* owned, <= WIRE_EVENTS_MAX */
+	size_t n_windows;
+	struct wire_window *windows; /* owned, <= WIRE_WINDOWS_MAX */
+	size_t n_health;
+	struct wire_provider_health *health; /* owned, <= WIRE_HEALTH_MAX */
+	size_t n_samples;
+	struct wire_sample *samples; /* owned, <= WIRE_SAMPLES_MAX */
+	size_t n_checks;
+	struct wire_check *checks; /* owned, <= WIRE_CHECKS_MAX */
 };
 
 /*
@@ -179,7 +290,10 @@ int wire_ctl_reply_decode(struct wire_ctl_reply *out, const uint8_t *buf,
 /* Release what a decoder (or the caller building a struct) allocated. */
 void wire_queue_fini(struct wire_queue *q);
 void wire_report_fini(struct wire_report *r);
+void wire_ctl_request_fini(struct wire_ctl_request *q);
 void wire_ctl_reply_fini(struct wire_ctl_reply *c);
+void wire_event_fini(struct wire_event *e);
+void wire_window_fini(struct wire_window *w);
 
 /* Validators shared with the encoders and with config parsing. */
 bool wire_provider_ok(const char *s);

@@ -1,8 +1,23 @@
 /* SPDX-License-Identifier: ISC */
-/* Field rules of the wire structs (see wire_check.h).  No state. */
+/*
+ * Field rules of the wire structs (see wire_check.h).  No state.
+ *
+ * Control messages add these classes (checked with wire_check_set()):
+ * names of relays, windows, hosting providers and operators are
+ * [A-Za-z0-9_.-] as in the config (cfg_name_ok); rules are the same plus
+ * ':' ("ip-blocked", "operator:alice", "window:db-move"); states, intents
+ * and event kinds are [a-z_]; agent keys are base64.
+ */
 #include "wire_check.h"
 
 #include <string.h>
+
+#define WIRE_NAME_CHARS                                                        \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-"
+#define WIRE_RULE_CHARS  WIRE_NAME_CHARS ":"
+#define WIRE_STATE_CHARS "abcdefghijklmnopqrstuvwxyz_"
+#define WIRE_B64_CHARS                                                         \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
 /* ---- character classes and string checks ---------------------------- */
 
@@ -92,6 +107,27 @@ wire_check_str(const char *s, size_t max, enum wire_charset cs,
 		break;
 	}
 	if (!is_ok) {
+		*errstr = ecs;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
+ * Like wire_check_str() for the bytes of set: at most max of them, and at
+ * least one unless is_optional.
+ */
+static int
+wire_check_set(const char *s, size_t max, const char *set, bool is_optional,
+    const char *elen, const char *ecs, const char **errstr)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max || (n == 0 && !is_optional)) {
+		*errstr = elen;
+		return (-1);
+	}
+	if (strspn(s, set) != n) {
 		*errstr = ecs;
 		return (-1);
 	}
@@ -273,15 +309,101 @@ wire_validate_agent_reply(const struct wire_agent_reply *a, const char **errstr)
 	    "agent_reply.error length", "agent_reply.error charset", errstr));
 }
 
+/* ---- control messages ---------------------------------------------- */
+
+/* n non-empty relay names; relays may be NULL only for n == 0. */
+static int
+wire_validate_names(char (*relays)[WIRE_NAME_MAX + 1], size_t n,
+    const char *ecount, const char *elen, const char *ecs, const char **errstr)
+{
+	if (n > WIRE_RELAYS_MAX || (n > 0 && relays == NULL)) {
+		*errstr = ecount;
+		return (-1);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (wire_check_set(relays[i], WIRE_NAME_MAX, WIRE_NAME_CHARS,
+		        false, elen, ecs, errstr) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
 int
 wire_validate_ctl_request(const struct wire_ctl_request *q, const char **errstr)
 {
-	if (!wire_enum_ok((int)q->op, WIRE_CTL_STATUS)) {
+	if (!wire_enum_ok((int)q->op, WIRE_CTL_LAST)) {
 		*errstr = "ctl_request.op";
 		return (-1);
 	}
-	return (wire_check_str(q->relay, WIRE_NAME_MAX, WIRE_CS_WORD,
-	    "ctl_request.relay length", "ctl_request.relay charset", errstr));
+	if (wire_check_set(q->relay, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
+	        "ctl_request.relay length", "ctl_request.relay charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_str(q->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
+	        "ctl_request.reason length", "ctl_request.reason charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_set(q->name, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
+	        "ctl_request.name length", "ctl_request.name charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_validate_names(q->relays, q->n_relays,
+	        "ctl_request.relays count", "ctl_request.relays length",
+	        "ctl_request.relays charset", errstr) == -1)
+		return (-1);
+	return (wire_check_set(q->hosting, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
+	    "ctl_request.hosting length", "ctl_request.hosting charset",
+	    errstr));
+}
+
+/* The fields of the decision: state, rule, provider, reason, intent. */
+static int
+wire_validate_relay_decision(
+    const struct wire_relay_status *s, const char **errstr)
+{
+	if (wire_check_set(s->state, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
+	        "relay.state length", "relay.state charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(s->rule, WIRE_NAME_MAX, WIRE_RULE_CHARS, true,
+	        "relay.rule length", "relay.rule charset", errstr) == -1)
+		return (-1);
+	if (s->provider[0] != '\0' &&
+	    wire_check_str(s->provider, WIRE_PROVIDER_MAX, WIRE_CS_PROVIDER,
+	        "relay.provider length", "relay.provider charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_str(s->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
+	        "relay.reason length", "relay.reason charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(s->intent, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
+	        "relay.intent length", "relay.intent charset", errstr) == -1)
+		return (-1);
+	if (s->weight > 100) {
+		*errstr = "relay.weight";
+		return (-1);
+	}
+	if (s->score < -1 || s->score > 100) {
+		*errstr = "relay.score";
+		return (-1);
+	}
+	return (0);
+}
+
+/* What the agents verb shows: key, version, hostname. */
+static int
+wire_validate_relay_agent(
+    const struct wire_relay_status *s, const char **errstr)
+{
+	if (wire_check_set(s->agent_key, WIRE_KEY_B64_MAX, WIRE_B64_CHARS, true,
+	        "relay.agent_key length", "relay.agent_key charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_str(s->agent_version, WIRE_VERSION_MAX, WIRE_CS_WORD,
+	        "relay.agent_version length", "relay.agent_version charset",
+	        errstr) == -1)
+		return (-1);
+	return (wire_check_str(s->hostname, WIRE_HOST_MAX, WIRE_CS_WORD,
+	    "relay.hostname length", "relay.hostname charset", errstr));
 }
 
 static int
@@ -307,21 +429,187 @@ wire_validate_relay(const struct wire_relay_status *s, const char **errstr)
 	}
 	if (s->has_queue && wire_validate_queue(&s->queue, errstr) == -1)
 		return (-1);
+	if (wire_validate_relay_decision(s, errstr) == -1)
+		return (-1);
+	return (wire_validate_relay_agent(s, errstr));
+}
+
+/* An event's words: relay, kind, states, rule, provider, operator. */
+static int
+wire_validate_event_words(const struct wire_event *e, const char **errstr)
+{
+	if (wire_check_set(e->relay, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
+	        "event.relay length", "event.relay charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(e->kind, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
+	        "event.kind length", "event.kind charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(e->from_state, WIRE_STATE_MAX, WIRE_STATE_CHARS,
+	        true, "event.from_state length", "event.from_state charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_set(e->to_state, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
+	        "event.to_state length", "event.to_state charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_set(e->intent, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
+	        "event.intent length", "event.intent charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(e->rule, WIRE_NAME_MAX, WIRE_RULE_CHARS, true,
+	        "event.rule length", "event.rule charset", errstr) == -1)
+		return (-1);
+	if (e->provider[0] != '\0' &&
+	    wire_check_str(e->provider, WIRE_PROVIDER_MAX, WIRE_CS_PROVIDER,
+	        "event.provider length", "event.provider charset",
+	        errstr) == -1)
+		return (-1);
+	return (wire_check_set(e->operator, WIRE_NAME_MAX, WIRE_NAME_CHARS,
+	    true, "event.operator length", "event.operator charset", errstr));
+}
+
+static int
+wire_validate_event(const struct wire_event *e, const char **errstr)
+{
+	if (wire_validate_event_words(e, errstr) == -1)
+		return (-1);
+	if (wire_check_str(e->counts, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
+	        "event.counts length", "event.counts charset", errstr) == -1)
+		return (-1);
+	if (wire_check_str(e->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
+	        "event.reason length", "event.reason charset", errstr) == -1)
+		return (-1);
+	if (e->weight > 100) {
+		*errstr = "event.weight";
+		return (-1);
+	}
+	if (e->n_samples > WIRE_EVENT_SAMPLES_MAX) {
+		*errstr = "event.samples count";
+		return (-1);
+	}
+	for (size_t i = 0; i < e->n_samples; i++) {
+		if (wire_validate_sample(&e->samples[i], errstr) == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+wire_validate_window(const struct wire_window *w, const char **errstr)
+{
+	if (wire_check_set(w->name, WIRE_NAME_MAX, WIRE_NAME_CHARS, false,
+	        "window.name length", "window.name charset", errstr) == -1)
+		return (-1);
+	if (wire_validate_names(w->relays, w->n_relays, "window.relays count",
+	        "window.relays length", "window.relays charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(w->hosting, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
+	        "window.hosting length", "window.hosting charset",
+	        errstr) == -1)
+		return (-1);
+	if (wire_check_str(w->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
+	        "window.reason length", "window.reason charset", errstr) == -1)
+		return (-1);
+	if (wire_check_set(w->created_by, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
+	        "window.created_by length", "window.created_by charset",
+	        errstr) == -1)
+		return (-1);
+	return (wire_check_set(w->state, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
+	    "window.state length", "window.state charset", errstr));
+}
+
+/* worst_class may be CLASS_UNSPEC here: a window without failures. */
+static int
+wire_validate_health(const struct wire_provider_health *h, const char **errstr)
+{
+	if (wire_check_str(h->provider, WIRE_PROVIDER_MAX, WIRE_CS_PROVIDER,
+	        "health.provider length", "health.provider charset",
+	        errstr) == -1)
+		return (-1);
+	if (h->score < -1 || h->score > 100) {
+		*errstr = "health.score";
+		return (-1);
+	}
+	if (h->n_windows > WIRE_HEALTH_WINDOWS) {
+		*errstr = "health.windows count";
+		return (-1);
+	}
+	for (size_t i = 0; i < h->n_windows; i++) {
+		if ((int)h->windows[i].worst_class < 0 ||
+		    (int)h->windows[i].worst_class > CLASS_LAST) {
+			*errstr = "health_window.worst_class";
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Counts and arrays agree; relays are checked by the caller. */
+static int
+wire_validate_ctl_reply_counts(
+    const struct wire_ctl_reply *c, const char **errstr)
+{
+	if (c->n_relays > WIRE_RELAYS_MAX ||
+	    (c->n_relays > 0 && c->relays == NULL))
+		*errstr = "ctl_reply.relays count";
+	else if (c->n_events > WIRE_EVENTS_MAX ||
+	         (c->n_events > 0 && c->events == NULL))
+		*errstr = "ctl_reply.events count";
+	else if (c->n_windows > WIRE_WINDOWS_MAX ||
+	         (c->n_windows > 0 && c->windows == NULL))
+		*errstr = "ctl_reply.windows count";
+	else if (c->n_health > WIRE_HEALTH_MAX ||
+	         (c->n_health > 0 && c->health == NULL))
+		*errstr = "ctl_reply.health count";
+	else if (c->n_samples > WIRE_SAMPLES_MAX ||
+	         (c->n_samples > 0 && c->samples == NULL))
+		*errstr = "ctl_reply.samples count";
+	else if (c->n_checks > WIRE_CHECKS_MAX ||
+	         (c->n_checks > 0 && c->checks == NULL))
+		*errstr = "ctl_reply.checks count";
+	else
+		return (0);
+	return (-1);
+}
+
+/* Everything but the relays and the error. */
+static int
+wire_validate_ctl_reply_items(
+    const struct wire_ctl_reply *c, const char **errstr)
+{
+	for (size_t i = 0; i < c->n_events; i++) {
+		if (wire_validate_event(&c->events[i], errstr) == -1)
+			return (-1);
+	}
+	for (size_t i = 0; i < c->n_windows; i++) {
+		if (wire_validate_window(&c->windows[i], errstr) == -1)
+			return (-1);
+	}
+	for (size_t i = 0; i < c->n_health; i++) {
+		if (wire_validate_health(&c->health[i], errstr) == -1)
+			return (-1);
+	}
+	for (size_t i = 0; i < c->n_samples; i++) {
+		if (wire_validate_sample(&c->samples[i], errstr) == -1)
+			return (-1);
+	}
+	for (size_t i = 0; i < c->n_checks; i++) {
+		if (wire_validate_check(&c->checks[i], errstr) == -1)
+			return (-1);
+	}
 	return (0);
 }
 
 int
 wire_validate_ctl_reply(const struct wire_ctl_reply *c, const char **errstr)
 {
-	if (c->n_relays > WIRE_RELAYS_MAX ||
-	    (c->n_relays > 0 && c->relays == NULL)) {
-		*errstr = "ctl_reply.relays count";
+	if (wire_validate_ctl_reply_counts(c, errstr) == -1)
 		return (-1);
-	}
 	for (size_t i = 0; i < c->n_relays; i++) {
 		if (wire_validate_relay(&c->relays[i], errstr) == -1)
 			return (-1);
 	}
+	if (wire_validate_ctl_reply_items(c, errstr) == -1)
+		return (-1);
 	return (wire_check_str(c->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
 	    "ctl_reply.error length", "ctl_reply.error charset", errstr));
 }

@@ -49,6 +49,16 @@ ctl_execute(struct store *st, const struct fleetd_config *conf,
 	case WIRE_CTL_STATUS:
 		ctl_status(st, req, rep);
 		break;
+	case WIRE_CTL_SHOW:
+	case WIRE_CTL_DRAIN:
+	case WIRE_CTL_ENABLE:
+	case WIRE_CTL_MAINT_ADD:
+	case WIRE_CTL_MAINT_LIST:
+	case WIRE_CTL_MAINT_CANCEL:
+	case WIRE_CTL_EVENTS:
+	case WIRE_CTL_AGENTS:
+		snprintf(rep->error, sizeof(rep->error), "not supported yet");
+		break;
 	}
 	log_debug("ctl: operator=%s op=%d %s", op->name, (int)req->op,
 	    rep->ok ? "ok" : rep->error);
