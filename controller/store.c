@@ -5,7 +5,8 @@
  * points into a caller's memory between calls.  uint64 values (epoch is
  * random over 64 bits) are stored as their int64 bit pattern and read back
  * exactly.  Used by one thread at a time; the connection is opened
- * without sqlite's mutexes.
+ * without sqlite's mutexes.  The decisions' statements and functions are
+ * in store_state.c; store_int.h is what the two share.
  */
 #include "store.h"
 
@@ -18,29 +19,10 @@
 
 #include <sqlite3.h>
 
+#include "store_int.h"
 #include "util.h"
 
-#define STORE_ERR_MAX      512
 #define STORE_BUSY_TIMEOUT 5000 /* ms */
-
-enum store_stmt {
-	STORE_STMT_BEGIN,
-	STORE_STMT_COMMIT,
-	STORE_STMT_ROLLBACK,
-	STORE_STMT_RETIRE_ALL,
-	STORE_STMT_RELAY_UPSERT,
-	STORE_STMT_REPORT_ADD,
-	STORE_STMT_QUEUE_ADD,
-	STORE_STMT_QUEUE_BY_ADD,
-	STORE_STMT_COUNTER_ADD,
-	STORE_STMT_SAMPLE_ADD,
-	STORE_STMT_CHECK_ADD,
-	STORE_STMT_STATUS,
-	STORE_STMT_QUEUE_BY_GET,
-	STORE_STMT_COUNT,
-	STORE_STMT_WORST,
-	STORE_STMT_MAX
-};
 
 /* Columns of STORE_STMT_STATUS. */
 enum store_status_col {
@@ -61,13 +43,9 @@ enum store_status_col {
 	STORE_COL_QUEUE_MAILDROP,
 	STORE_COL_QUEUE_OLDEST,
 	STORE_COL_QUEUE_ERROR,
-};
-
-struct store {
-	sqlite3 *db;
-	sqlite3_stmt *stmt[STORE_STMT_MAX];
-	int bind_rc; /* first failed bind since the last reset */
-	char errmsg[STORE_ERR_MAX];
+	STORE_COL_AGENT_KEY,
+	STORE_COL_AGENT_VERSION,
+	STORE_COL_HOSTNAME,
 };
 
 /*
@@ -119,6 +97,38 @@ static const char *const store_migrations[] = {
     "  name TEXT NOT NULL, state INTEGER NOT NULL, detail TEXT NOT NULL,"
     "  checked_at INTEGER NOT NULL);"
     "CREATE INDEX checks_report ON checks (report_id);",
+    /*
+     * 1 -> 2: the decisions.  AUTOINCREMENT keeps event ids growing even
+     * after retention deleted the newest ones.  windows.relays holds
+     * names separated by single spaces.
+     */
+    "CREATE TABLE relay_state (relay TEXT PRIMARY KEY"
+    "  REFERENCES relays (name), json TEXT NOT NULL,"
+    "  updated_at INTEGER NOT NULL);"
+    "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  at INTEGER NOT NULL, relay TEXT NOT NULL, kind TEXT NOT NULL,"
+    "  from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
+    "  rule TEXT NOT NULL, provider TEXT NOT NULL, operator TEXT NOT NULL,"
+    "  counts TEXT NOT NULL, window_s INTEGER NOT NULL,"
+    "  intent TEXT NOT NULL, weight INTEGER NOT NULL,"
+    "  until INTEGER NOT NULL, reason TEXT NOT NULL);"
+    "CREATE INDEX events_relay_at ON events (relay, at);"
+    "CREATE INDEX events_at ON events (at);"
+    "CREATE TABLE event_samples (event_id INTEGER NOT NULL"
+    "  REFERENCES events (id) ON DELETE CASCADE,"
+    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
+    "  status INTEGER NOT NULL, dsn TEXT NOT NULL, text TEXT NOT NULL,"
+    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+    "  mx_host TEXT NOT NULL);"
+    "CREATE INDEX event_samples_event ON event_samples (event_id);"
+    "CREATE TABLE windows (name TEXT PRIMARY KEY, relays TEXT NOT NULL,"
+    "  hosting TEXT NOT NULL, \"start\" INTEGER NOT NULL,"
+    "  \"end\" INTEGER NOT NULL, reason TEXT NOT NULL,"
+    "  created_by TEXT NOT NULL, state TEXT NOT NULL);"
+    "CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
+    "  operator TEXT NOT NULL, role TEXT NOT NULL, op TEXT NOT NULL,"
+    "  detail TEXT NOT NULL, result TEXT NOT NULL);"
+    "CREATE INDEX audit_at ON audit (at);",
 };
 
 _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
@@ -131,10 +141,7 @@ _Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
  * The latest report of a relay is the one with the highest
  * (received_at, id); the reports_relay_received index serves it.
  */
-static const struct {
-	const char *name; /* prefixes error messages */
-	const char *sql;
-} store_stmts[STORE_STMT_MAX] = {
+static const struct store_sql store_stmts[STORE_STMT_STATE_FIRST] = {
     [STORE_STMT_BEGIN] = {"begin", "BEGIN IMMEDIATE"},
     [STORE_STMT_COMMIT] = {"commit", "COMMIT"},
     [STORE_STMT_ROLLBACK] = {"rollback", "ROLLBACK"},
@@ -172,7 +179,8 @@ static const struct {
         "SELECT r.name, r.ip, r.hosting, l.id, l.received_at, l.seq,"
         " (SELECT count(*) FROM reports c WHERE c.relay = r.name),"
         " q.report_id, q.valid, q.taken_at, q.incoming, q.active, q.deferred,"
-        " q.hold, q.maildrop, q.oldest_deferred_age, q.error"
+        " q.hold, q.maildrop, q.oldest_deferred_age, q.error,"
+        " r.agent_key, l.agent_version, l.hostname"
         " FROM relays r"
         " LEFT JOIN reports l ON l.id = (SELECT x.id FROM reports x"
         "  WHERE x.relay = r.name ORDER BY x.received_at DESC, x.id DESC"
@@ -200,8 +208,15 @@ static const struct {
 /* store_open() failures outlive the struct; as strerror(), one buffer. */
 static char store_open_err[STORE_ERR_MAX + 128];
 
-/* Formats the error message; returns -1 for `return (store_fail(...))`. */
-static int __attribute__((format(printf, 2, 3)))
+static const struct store_sql *
+store_sql(enum store_stmt id)
+{
+	if (id < STORE_STMT_STATE_FIRST)
+		return (&store_stmts[id]);
+	return (&store_state_stmts[id - STORE_STMT_STATE_FIRST]);
+}
+
+int
 store_fail(struct store *s, const char *fmt, ...)
 {
 	va_list ap;
@@ -212,83 +227,13 @@ store_fail(struct store *s, const char *fmt, ...)
 	return (-1);
 }
 
-static int
+int
 store_fail_db(struct store *s, const char *what)
 {
 	return (store_fail(s, "%s: %s", what, sqlite3_errmsg(s->db)));
 }
 
-/* Two's complement bit pattern, without implementation-defined casts. */
-static sqlite3_int64
-store_i64(uint64_t v)
-{
-	if (v <= INT64_MAX)
-		return ((sqlite3_int64)v);
-	return ((sqlite3_int64)(v - (uint64_t)INT64_MAX - 1) + INT64_MIN);
-}
-
-static uint64_t
-store_col_u64(sqlite3_stmt *st, int col)
-{
-	return ((uint64_t)sqlite3_column_int64(st, col));
-}
-
-static uint32_t
-store_col_u32(sqlite3_stmt *st, int col)
-{
-	return ((uint32_t)sqlite3_column_int64(st, col));
-}
-
-static void
-store_col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	util_strlcpy(dst, t != NULL ? (const char *)t : "", size);
-}
-
-/* Unknown values (a newer fleetd wrote them) read as CLASS_OTHER. */
-static enum reason_class
-store_col_class(sqlite3_stmt *st, int col)
-{
-	sqlite3_int64 v = sqlite3_column_int64(st, col);
-
-	if (v < 0 || v > CLASS_LAST)
-		return (CLASS_OTHER);
-	return ((enum reason_class)v);
-}
-
-/* Bind helpers keep the first error in s->bind_rc for store_run(). */
-static void
-store_bind_i64(struct store *s, sqlite3_stmt *st, int i, sqlite3_int64 v)
-{
-	int rc = sqlite3_bind_int64(st, i, v);
-
-	if (rc != SQLITE_OK && s->bind_rc == SQLITE_OK)
-		s->bind_rc = rc;
-}
-
-static void
-store_bind_u64(struct store *s, sqlite3_stmt *st, int i, uint64_t v)
-{
-	store_bind_i64(s, st, i, store_i64(v));
-}
-
-/* NULL binds SQL NULL, so a NOT NULL column catches it. */
-static void
-store_bind_text(struct store *s, sqlite3_stmt *st, int i, const char *v)
-{
-	int rc;
-
-	if (v == NULL)
-		rc = sqlite3_bind_null(st, i);
-	else
-		rc = sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
-	if (rc != SQLITE_OK && s->bind_rc == SQLITE_OK)
-		s->bind_rc = rc;
-}
-
-static void
+void
 store_reset(struct store *s, sqlite3_stmt *st)
 {
 	sqlite3_reset(st);
@@ -301,18 +246,17 @@ static int
 store_fail_stmt(struct store *s, enum store_stmt id, int rc)
 {
 	if (s->bind_rc != SQLITE_OK)
-		store_fail(s, "%s: bind: %s", store_stmts[id].name,
+		store_fail(s, "%s: bind: %s", store_sql(id)->name,
 		    sqlite3_errstr(s->bind_rc));
 	else if (rc == SQLITE_ROW)
-		store_fail(s, "%s: unexpected row", store_stmts[id].name);
+		store_fail(s, "%s: unexpected row", store_sql(id)->name);
 	else
-		store_fail_db(s, store_stmts[id].name);
+		store_fail_db(s, store_sql(id)->name);
 	store_reset(s, s->stmt[id]);
 	return (-1);
 }
 
-/* Steps a statement that returns no rows, then resets it. */
-static int
+int
 store_run(struct store *s, enum store_stmt id)
 {
 	int rc = SQLITE_OK;
@@ -324,11 +268,7 @@ store_run(struct store *s, enum store_stmt id)
 	return (0);
 }
 
-/*
- * Steps a query: 1 with a row, 0 when done (the caller resets in both
- * cases), -1 on error (reset done).
- */
-static int
+int
 store_step_row(struct store *s, enum store_stmt id)
 {
 	int rc = SQLITE_OK;
@@ -483,11 +423,14 @@ store_open_db(struct store *s, const char *path)
 static int
 store_prepare(struct store *s)
 {
-	for (size_t i = 0; i < STORE_STMT_MAX; i++) {
-		if (sqlite3_prepare_v3(s->db, store_stmts[i].sql, -1,
+	const struct store_sql *q;
+
+	for (int i = 0; i < STORE_STMT_MAX; i++) {
+		q = store_sql((enum store_stmt)i);
+		if (sqlite3_prepare_v3(s->db, q->sql, -1,
 		        SQLITE_PREPARE_PERSISTENT, &s->stmt[i],
 		        NULL) != SQLITE_OK)
-			return (store_fail_db(s, store_stmts[i].name));
+			return (store_fail_db(s, q->name));
 	}
 	return (0);
 }
@@ -785,10 +728,16 @@ store_read_status(
 	store_col_text(st, STORE_COL_NAME, rs->name, sizeof(rs->name));
 	store_col_text(st, STORE_COL_IP, rs->ip, sizeof(rs->ip));
 	store_col_text(st, STORE_COL_HOSTING, rs->hosting, sizeof(rs->hosting));
+	store_col_text(
+	    st, STORE_COL_AGENT_KEY, rs->agent_key, sizeof(rs->agent_key));
 	rs->reports = store_col_u64(st, STORE_COL_REPORTS);
 	if (sqlite3_column_type(st, STORE_COL_REPORT_ID) == SQLITE_NULL)
 		return (0);
 	rs->has_report = true;
+	store_col_text(st, STORE_COL_AGENT_VERSION, rs->agent_version,
+	    sizeof(rs->agent_version));
+	store_col_text(
+	    st, STORE_COL_HOSTNAME, rs->hostname, sizeof(rs->hostname));
 	if (store_load_worst(s, rs) == -1)
 		return (-1);
 	rs->last_report_at = store_col_u64(st, STORE_COL_RECEIVED_AT);
