@@ -49,7 +49,8 @@ AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
 	agent/tally.c agent/checks.c agent/logline.c agent/maillog.c \
 	agent/watch.c agent/summarize.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
-	controller/ctl.c controller/store_state.c controller/health.c
+	controller/ctl.c controller/store_state.c controller/health.c \
+	controller/notify.c
 CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c cli/cmd_classify.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -62,7 +63,7 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
-	maillog classify store report health
+	maillog classify store report health notify
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline

@@ -356,3 +356,51 @@ util_spawn(const char *path, const char *const argv[], int out, int err)
 	}
 	return ((int)pid);
 }
+
+int
+util_spawn_env(const char *path, const char *const argv[],
+    const char *const env[], int out, int err)
+{
+	static const char *const base[] = {
+	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t sa;
+	sigset_t none, all;
+	const char **envp;
+	size_t n = 0, i = 0;
+	pid_t pid;
+	int rv;
+
+	while (env[n] != NULL)
+		n++;
+	envp = xcalloc(n + 3, sizeof(*envp));
+	envp[i++] = base[0];
+	envp[i++] = base[1];
+	for (size_t j = 0; j < n; j++)
+		envp[i++] = env[j];
+	sigemptyset(&none);
+	sigfillset(&all);
+	posix_spawnattr_init(&sa);
+	posix_spawnattr_setsigmask(&sa, &none);
+	posix_spawnattr_setsigdefault(&sa, &all);
+	posix_spawnattr_setpgroup(&sa, 0);
+	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
+	                                  POSIX_SPAWN_SETSIGDEF |
+	                                  POSIX_SPAWN_SETPGROUP);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
+	posix_spawn_file_actions_addopen(
+	    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	/* posix_spawn takes char *const[] but writes to neither array */
+	rv = posix_spawn(&pid, path, &fa, &sa, (char *const *)(uintptr_t)argv,
+	    (char *const *)(uintptr_t)envp);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&sa);
+	free(envp);
+	if (rv != 0) {
+		errno = rv;
+		return (-1);
+	}
+	return ((int)pid);
+}

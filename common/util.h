@@ -73,6 +73,15 @@ int util_read_file(const char *path, size_t max, char **buf, size_t *len);
 int util_spawn(const char *path, const char *const argv[], int out, int err);
 
 /*
+ * As util_spawn(), with the entries of env (NULL-terminated, "NAME=value",
+ * borrowed) after PATH and LC_ALL, and the child leading a process group
+ * of its own, so that kill(-pid, sig) reaches whatever it started.
+ * Returns the child's pid, or -1 with errno set.
+ */
+int util_spawn_env(const char *path, const char *const argv[],
+    const char *const env[], int out, int err);
+
+/*
  * Blocks every signal except the synchronous ones (SEGV, BUS, FPE, ILL,
  * ABRT) in the calling thread; threads started later inherit the mask.
  * The daemons call it first thing, then take signals with sigwait().
