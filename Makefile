@@ -50,7 +50,9 @@ AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
 	agent/watch.c agent/summarize.c
 CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c controller/store_state.c controller/health.c \
-	controller/notify.c
+	controller/notify.c controller/policy.c controller/policy_conf.c \
+	controller/policy_tick.c controller/policy_window.c \
+	controller/policy_json.c
 CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c cli/cmd_classify.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -63,7 +65,7 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
-	maillog classify store report health notify
+	maillog classify store report health notify policy config
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline

@@ -8,6 +8,7 @@
 
 #include "cfg.h"
 #include "keys.h"
+#include "policy.h"
 
 #define FLEETD_STR_MAX 180
 
@@ -43,11 +44,16 @@ struct fleetd_config {
 	struct fleetd_relay *relays; /* in file order */
 	size_t nops;
 	struct fleetd_operator *ops;
+	struct policy_conf policy; /* [policy] and [rule NAME] */
 };
 
 /*
- * Loads and validates the file at path.  Returns 0, or -1 with err set
- * ("file:line: message"); *conf needs fleetd_config_free() either way.
+ * Loads and validates the file at path: every section, the policy with
+ * its rules (policy_conf_finish() included), and that no key belongs to
+ * two parties.  Returns 0, or -1 with err set ("file:line: message", or
+ * "file: [section]: message" for what only the whole file shows);
+ * *conf needs fleetd_config_free() either way.  Reads the file system:
+ * notify_command must be an executable file.
  */
 int fleetd_config_load(
     struct fleetd_config *conf, const char *path, char *err, size_t errlen);

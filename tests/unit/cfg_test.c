@@ -19,6 +19,7 @@
 
 #define KEY_A "4Bb8hmTMDHTiS4E6/8ODMvKWkDE8bHjdKE0B/BsJvzU="
 #define KEY_B "E6ZdBWCSa6yvHZGU0RTXOmgCAsuEJjmW9mp0tkFhkFU="
+#define KEY_C "AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyA="
 
 static char path[64];
 
@@ -107,7 +108,7 @@ test_fleetd_values(void **state)
 	(void)state;
 	write_conf(FLEETD_HEAD "[relay b]\nip = 2001:db8::1\nagent_key = " KEY_A
 	                       "\n[relay a]\nip = 192.0.2.1\nagent_key = " KEY_B
-	                       "\n[operator o]\nkey = " KEY_B "\n");
+	                       "\n[operator o]\nkey = " KEY_C "\n");
 	assert_int_equal(fleetd_config_load(&c, path, err, sizeof(err)), 0);
 	assert_string_equal(c.agent_listen, "tcp://0.0.0.0:7420");
 	assert_string_equal(c.control_listen, "tcp://127.0.0.1:7421");
