@@ -52,7 +52,7 @@ CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/ctl.c controller/store_state.c controller/health.c \
 	controller/notify.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
-	controller/policy_json.c
+	controller/policy_json.c controller/core.c
 CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c cli/cmd_classify.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))

@@ -1,15 +1,10 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * fleetd's store thread and the two request handlers that feed it.
- *
- * The handlers run on nng threads: they decode the request (untrusted:
- * wire_*_decode checks every field), look the sender up from the session
- * (allowlist index -> relay or operator) and queue a job.  The store
- * thread, the only user of the sqlite store, takes every queued job in one
- * batch, stores all Reports of the batch in one transaction and answers
- * each call only after the commit: an Ack means the Report is on disk.
- * Control requests run on the same thread, after the batch's commit, so
- * they see what was just acked.
+ * fleetd's two request handlers, on nng threads: they decode the request
+ * (untrusted: wire_*_decode checks every field), take the sender from the
+ * session (allowlist index -> relay or operator) and hand a job to the
+ * core (core.h), which answers it.  A request that does not decode is
+ * answered here at once with an error and counted.
  */
 #ifndef FLEET_CONTROLLER_INGEST_H
 #define FLEET_CONTROLLER_INGEST_H
@@ -19,32 +14,20 @@
 
 #include "chan_nng.h"
 #include "config.h"
-#include "store.h"
-
-#define INGEST_BATCH_MAX 256 /* jobs per transaction */
+#include "core.h"
 
 struct ingest;
 
 struct ingest_stats {
-	uint64_t reports;    /* stored */
-	uint64_t duplicates; /* acked again, not stored again */
-	uint64_t bad;        /* refused by the decoder */
-	uint64_t store_errors;
-	uint64_t ctl; /* control requests */
+	uint64_t bad_reports;  /* refused by the decoder */
+	uint64_t bad_requests; /* control requests refused by the decoder */
 };
 
-/*
- * Starts the store thread.  conf and st are borrowed and must outlive the
- * ingest; st is used only by the store thread from now on.
- */
-int ingest_start(struct ingest **ip, const struct fleetd_config *conf,
-    struct store *st, char *err, size_t errlen);
+/* conf and core are borrowed and must outlive the ingest. */
+struct ingest *ingest_new(const struct fleetd_config *conf, struct core *core);
 
-/*
- * Stops the thread after it answered every queued job; calls arriving
- * afterwards are left unanswered (stop the listeners next).  Accepts NULL.
- */
-void ingest_stop(struct ingest *in);
+/* Accepts NULL.  Only after the listeners that use it have stopped. */
+void ingest_free(struct ingest *in);
 
 /* chan_handler_cb for the agent endpoint (peer = relay index). */
 void ingest_agent_cb(void *arg, struct chan_call *call, size_t peer,

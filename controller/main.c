@@ -2,9 +2,11 @@
 /*
  * fleetd: the controller.  main() follows STYLE.md section 5: argv,
  * config (-n checks it and exits), logging, key and store, signals
- * blocked before the first nng call, then the store thread and the two
- * listeners (agents, fleetctl), then sigwait().  Shutdown stops the store
- * thread first (it answers what it holds), then the listeners.
+ * blocked before the first nng call, then fleetd_start(): the core thread
+ * and the two listeners (agents, fleetctl); then sigwait().
+ * fleetd_stop() undoes it in the order that keeps every pointer valid:
+ * the core stops answering, the listeners stop (no handler runs after
+ * that), then the core finishes and stops, then the store closes.
  */
 #include <inttypes.h>
 #include <pthread.h>
@@ -19,6 +21,7 @@
 
 #include "chan_nng.h"
 #include "config.h"
+#include "core.h"
 #include "ingest.h"
 #include "keys.h"
 #include "log.h"
@@ -120,19 +123,75 @@ fleetd_listen(const char *url, const uint8_t *priv,
 	return (l);
 }
 
+/* Everything fleetd runs, in start order. */
+struct fleetd {
+	const struct fleetd_config *conf;
+	struct store *st;
+	struct core *core;
+	struct ingest *in;
+	struct fleetd_endpoint ep_agent, ep_ctl;
+	struct chan_listener *la, *lc;
+	uint8_t (*akeys)[KEY_LEN], (*okeys)[KEY_LEN];
+};
+
+/* Starts the core and the listeners; priv is wiped by the caller. */
+static void
+fleetd_start(
+    struct fleetd *f, const struct fleetd_config *conf, const uint8_t *priv)
+{
+	char err[512];
+
+	f->conf = conf;
+	f->ep_agent.what = "agent";
+	f->ep_ctl.what = "control";
+	pthread_mutex_init(&f->ep_agent.mtx, NULL);
+	pthread_mutex_init(&f->ep_ctl.mtx, NULL);
+	f->st = fleetd_open_store(conf);
+	f->akeys = xcalloc(conf->nrelays + 1, sizeof(*f->akeys));
+	f->okeys = xcalloc(conf->nops + 1, sizeof(*f->okeys));
+	for (size_t i = 0; i < conf->nrelays; i++)
+		memcpy(f->akeys[i], conf->relays[i].agent_key, KEY_LEN);
+	for (size_t i = 0; i < conf->nops; i++)
+		memcpy(f->okeys[i], conf->ops[i].key, KEY_LEN);
+	if (core_start(&f->core, conf, f->st, err, sizeof(err)) == -1)
+		fatalx("fleetd: %s", err);
+	f->in = ingest_new(conf, f->core);
+	f->la = fleetd_listen(conf->agent_listen, priv,
+	    (const uint8_t(*)[KEY_LEN])f->akeys, conf->nrelays, ingest_agent_cb,
+	    f->in, &f->ep_agent);
+	f->lc = fleetd_listen(conf->control_listen, priv,
+	    (const uint8_t(*)[KEY_LEN])f->okeys, conf->nops, ingest_ctl_cb,
+	    f->in, &f->ep_ctl);
+}
+
+static void
+fleetd_stop(struct fleetd *f)
+{
+	core_detach(f->core);
+	chan_listener_stop(f->la);
+	chan_listener_stop(f->lc);
+	f->la = f->lc = NULL;
+	core_stop(f->core);
+	f->core = NULL;
+	ingest_free(f->in);
+	f->in = NULL;
+	store_close(f->st);
+	f->st = NULL;
+	free(f->akeys);
+	free(f->okeys);
+	pthread_mutex_destroy(&f->ep_agent.mtx);
+	pthread_mutex_destroy(&f->ep_ctl.mtx);
+}
+
 int
 main(int argc, char *argv[])
 {
 	const char *path = FLEETD_DEFAULT_CONFIG;
-	struct fleetd_endpoint ep_agent = {.what = "agent"},
-	                       ep_ctl = {.what = "control"};
 	struct fleetd_config conf;
-	struct chan_listener *la, *lc;
-	uint8_t priv[KEY_LEN], (*akeys)[KEY_LEN], (*okeys)[KEY_LEN];
+	struct fleetd f;
+	uint8_t priv[KEY_LEN];
 	bool foreground = false, check = false;
 	int ch, verbose = 0, sig;
-	struct ingest *in;
-	struct store *st;
 	char err[512];
 
 	util_block_signals(); /* first: a TERM during start-up waits */
@@ -168,29 +227,14 @@ main(int argc, char *argv[])
 	}
 	if (check) {
 		printf("fleetd: configuration %s ok (%zu relays, %zu "
-		       "operators)\n",
-		    path, conf.nrelays, conf.nops);
+		       "operators, %zu rules)\n",
+		    path, conf.nrelays, conf.nops, conf.policy.nrules);
 		fleetd_config_free(&conf);
 		return (0);
 	}
 	log_init("fleetd", foreground, verbose);
-	st = fleetd_open_store(&conf);
-	akeys = xcalloc(conf.nrelays, sizeof(*akeys));
-	okeys = xcalloc(conf.nops, sizeof(*okeys));
-	for (size_t i = 0; i < conf.nrelays; i++)
-		memcpy(akeys[i], conf.relays[i].agent_key, KEY_LEN);
-	for (size_t i = 0; i < conf.nops; i++)
-		memcpy(okeys[i], conf.ops[i].key, KEY_LEN);
-	pthread_mutex_init(&ep_agent.mtx, NULL);
-	pthread_mutex_init(&ep_ctl.mtx, NULL);
-	if (ingest_start(&in, &conf, st, err, sizeof(err)) == -1)
-		fatalx("fleetd: %s", err);
-	la = fleetd_listen(conf.agent_listen, priv,
-	    (const uint8_t(*)[KEY_LEN])akeys, conf.nrelays, ingest_agent_cb, in,
-	    &ep_agent);
-	lc = fleetd_listen(conf.control_listen, priv,
-	    (const uint8_t(*)[KEY_LEN])okeys, conf.nops, ingest_ctl_cb, in,
-	    &ep_ctl);
+	memset(&f, 0, sizeof(f));
+	fleetd_start(&f, &conf, priv);
 	sodium_memzero(priv, sizeof(priv));
 	log_info("fleetd: started: %zu relays, %zu operators, agents on %s, "
 	         "control on %s",
@@ -199,12 +243,7 @@ main(int argc, char *argv[])
 		log_info("fleetd: reload is not supported yet; restart to "
 		         "apply a new configuration");
 	log_info("fleetd: %s received, stopping", strsignal(sig));
-	ingest_stop(in);
-	chan_listener_stop(la);
-	chan_listener_stop(lc);
-	store_close(st);
-	free(akeys);
-	free(okeys);
+	fleetd_stop(&f);
 	fleetd_config_free(&conf);
 	return (0);
 }

@@ -1,0 +1,793 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * The core thread (see core.h).  The job queue is a STAILQ under `mtx`;
+ * handlers append and signal, the thread swaps up to CORE_BATCH_MAX jobs
+ * out and works without the lock.  `reply_mtx` is held around every
+ * answer so that core_detach() can wait for the one in progress.
+ *
+ * Events the policy decided are turned into wire_events (with verbatim
+ * samples from the store) and kept in `pending` until the transaction
+ * that stores them, the dirty relay states and the audit lines commits;
+ * a failed commit keeps them for the next round, so nothing is acted on
+ * before it is on disk and nothing is lost to a full disk.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "health.h"
+#include "log.h"
+#include "notify.h"
+#include "policy.h"
+#include "util.h"
+
+#define CORE_PRUNE_EVERY 3600  /* s between retention runs */
+#define CORE_PENDING_MAX 10000 /* events kept while the store fails */
+#define CORE_AUDIT_MAX   256
+
+STAILQ_HEAD(core_jobs, core_job);
+
+struct core_audit {
+	uint64_t at;
+	char op[WIRE_NAME_MAX + 1], role[8], what[16];
+	char detail[WIRE_NAME_MAX + WIRE_REASON_MAX + 32];
+	char result[WIRE_DETAIL_MAX + 1];
+};
+
+struct core {
+	const struct fleetd_config *conf;
+	struct store *st;
+	struct health *health;
+	struct policy *policy;
+	struct policy_relay_conf *relays;
+	struct notify *notify;
+
+	pthread_t thread;
+	pthread_mutex_t mtx; /* jobs, njobs, stopping, stats */
+	pthread_cond_t cv;
+	pthread_mutex_t reply_mtx; /* detached, and every answer */
+	bool detached;
+	bool stopping;
+	struct core_jobs jobs;
+	size_t njobs;
+	struct core_stats stats;
+
+	/* the core thread's own */
+	size_t npending, cappending;
+	struct wire_event *pending;
+	size_t naudit;
+	struct core_audit audit[CORE_AUDIT_MAX];
+	bool windows_dirty;
+	uint64_t next_prune;
+	uint64_t store_warned; /* wall s of the last store warning */
+};
+
+/* ---- answers ----------------------------------------------------------------
+ */
+
+void
+core_reply_agent(struct chan_call *call, const struct wire_agent_reply *a)
+{
+	const char *errstr;
+	uint8_t *buf;
+	size_t len;
+
+	if (wire_agent_reply_encode(a, &buf, &len, &errstr) == -1) {
+		log_warnx("core: cannot encode ack: %s", errstr);
+		chan_call_reply(call, NULL, 0);
+		return;
+	}
+	chan_call_reply(call, buf, len);
+	free(buf);
+}
+
+void
+core_reply_ctl(struct chan_call *call, const struct wire_ctl_reply *c)
+{
+	const char *errstr;
+	uint8_t *buf;
+	size_t len;
+
+	if (wire_ctl_reply_encode(c, &buf, &len, &errstr) == -1) {
+		struct wire_ctl_reply e = {.now = c->now};
+
+		log_warnx("ctl: cannot encode reply: %s", errstr);
+		snprintf(
+		    e.error, sizeof(e.error), "reply too large: %s", errstr);
+		if (wire_ctl_reply_encode(&e, &buf, &len, &errstr) == -1) {
+			chan_call_reply(call, NULL, 0);
+			return;
+		}
+	}
+	chan_call_reply(call, buf, len);
+	free(buf);
+}
+
+void
+core_job_free(struct core_job *j)
+{
+	if (j == NULL)
+		return;
+	wire_report_fini(&j->report);
+	wire_ctl_request_fini(&j->ctl);
+	free(j);
+}
+
+/* Answers unless detached (the listener may have freed the call). */
+static void
+core_answer_agent(
+    struct core *c, struct core_job *j, const struct wire_agent_reply *a)
+{
+	pthread_mutex_lock(&c->reply_mtx);
+	if (!c->detached)
+		core_reply_agent(j->call, a);
+	pthread_mutex_unlock(&c->reply_mtx);
+}
+
+static void
+core_answer_ctl(
+    struct core *c, struct core_job *j, const struct wire_ctl_reply *rep)
+{
+	pthread_mutex_lock(&c->reply_mtx);
+	if (!c->detached)
+		core_reply_ctl(j->call, rep);
+	pthread_mutex_unlock(&c->reply_mtx);
+}
+
+/* ---- queue ------------------------------------------------------------------
+ */
+
+void
+core_submit(struct core *c, struct core_job *j)
+{
+	pthread_mutex_lock(&c->mtx);
+	if (c->stopping) {
+		pthread_mutex_unlock(&c->mtx);
+		core_job_free(j);
+		return;
+	}
+	STAILQ_INSERT_TAIL(&c->jobs, j, entry);
+	c->njobs++;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/*
+ * Waits until a job arrives or deadline (CLOCK_MONOTONIC ms) passes, then
+ * moves up to CORE_BATCH_MAX jobs into batch.  False once stopping.
+ */
+static bool
+core_take(struct core *c, struct core_jobs *batch, uint64_t deadline)
+{
+	struct core_job *j;
+	struct timespec ts;
+	bool more;
+
+	ts.tv_sec = (time_t)(deadline / 1000);
+	ts.tv_nsec = (long)(deadline % 1000) * 1000000;
+	pthread_mutex_lock(&c->mtx);
+	while (c->njobs == 0 && !c->stopping && util_now_ms() < deadline)
+		if (pthread_cond_timedwait(&c->cv, &c->mtx, &ts) == ETIMEDOUT)
+			break;
+	for (size_t n = 0;
+	     n < CORE_BATCH_MAX && (j = STAILQ_FIRST(&c->jobs)) != NULL; n++) {
+		STAILQ_REMOVE_HEAD(&c->jobs, entry);
+		c->njobs--;
+		STAILQ_INSERT_TAIL(batch, j, entry);
+	}
+	more = !c->stopping;
+	pthread_mutex_unlock(&c->mtx);
+	return (more);
+}
+
+/* ---- events and their commit
+ * -------------------------------------------------- */
+
+static struct wire_event *
+core_pending_new(struct core *c)
+{
+	struct wire_event *e;
+
+	if (c->npending == c->cappending) {
+		c->cappending = c->cappending == 0 ? 16 : c->cappending * 2;
+		c->pending = xreallocarray(
+		    c->pending, c->cappending, sizeof(*c->pending));
+	}
+	e = &c->pending[c->npending++];
+	memset(e, 0, sizeof(*e));
+	return (e);
+}
+
+/* The verbatim texts that explain e: the rule's classes from its provider. */
+static void
+core_event_samples(struct core *c, const struct policy_event *pe,
+    struct wire_event *e, uint64_t now)
+{
+	uint64_t span = pe->window_s > 3600 ? pe->window_s : 3600;
+	size_t n = 0;
+
+	if (pe->classes == 0)
+		return;
+	if (store_samples_recent(c->st, e->relay, pe->provider, pe->classes,
+	        now > span ? now - span : 0, WIRE_EVENT_SAMPLES_MAX, e->samples,
+	        &n) == -1) {
+		log_warnx("core: samples: %s", store_errmsg(c->st));
+		n = 0;
+	}
+	e->n_samples = n;
+}
+
+/* Turns the policy's events into pending wire events. */
+static void
+core_take_events(struct core *c, struct policy_out *out, uint64_t now)
+{
+	for (size_t i = 0; i < out->n; i++) {
+		const struct policy_event *pe = &out->ev[i];
+		struct wire_event *e;
+
+		if (c->npending >= CORE_PENDING_MAX) {
+			log_warnx("core: %zu events wait for the store; "
+			          "dropping one of relay=%s",
+			    c->npending, c->relays[pe->relay].name);
+			continue;
+		}
+		e = core_pending_new(c);
+		e->at = now;
+		util_strlcpy(
+		    e->relay, c->relays[pe->relay].name, sizeof(e->relay));
+		util_strlcpy(
+		    e->kind, policy_event_kind_name(pe->kind), sizeof(e->kind));
+		util_strlcpy(e->from_state, policy_state_name(pe->from),
+		    sizeof(e->from_state));
+		util_strlcpy(e->to_state, policy_state_name(pe->to),
+		    sizeof(e->to_state));
+		util_strlcpy(e->rule, pe->rule, sizeof(e->rule));
+		util_strlcpy(e->provider, pe->provider, sizeof(e->provider));
+		util_strlcpy(e->operator, pe->operator, sizeof(e->operator));
+		util_strlcpy(e->counts, pe->counts, sizeof(e->counts));
+		e->window_s = pe->window_s;
+		util_strlcpy(e->intent, policy_intent_name(pe->intent),
+		    sizeof(e->intent));
+		e->weight = pe->weight;
+		e->until = pe->until;
+		util_strlcpy(e->reason, pe->reason, sizeof(e->reason));
+		core_event_samples(c, pe, e, now);
+		log_info("policy: relay=%s %s %s -> %s rule=%s%s%s: %s",
+		    e->relay, e->kind, e->from_state, e->to_state, e->rule,
+		    e->provider[0] ? " provider=" : "", e->provider, e->reason);
+	}
+	policy_out_fini(out);
+}
+
+static int
+core_save_states(struct core *c, uint64_t now)
+{
+	for (size_t i = 0; i < c->conf->nrelays; i++) {
+		char *json;
+		int rv;
+
+		if (!policy_is_dirty(c->policy, i))
+			continue;
+		json = policy_relay_to_json(c->policy, i);
+		rv = store_state_save(c->st, c->relays[i].name, json, now);
+		free(json);
+		if (rv == -1)
+			return (-1);
+	}
+	return (0);
+}
+
+static int
+core_save_windows(struct core *c, uint64_t now)
+{
+	if (!c->windows_dirty)
+		return (0);
+	for (size_t i = 0; i < policy_nwindows(c->policy); i++)
+		if (store_window_save(
+		        c->st, policy_window(c->policy, i, now)) == -1)
+			return (-1);
+	return (0);
+}
+
+static int
+core_save_all(struct core *c, uint64_t now)
+{
+	for (size_t i = 0; i < c->npending; i++)
+		if (store_event_add(c->st, &c->pending[i]) == -1)
+			return (-1);
+	for (size_t i = 0; i < c->naudit; i++) {
+		const struct core_audit *a = &c->audit[i];
+
+		if (store_audit_add(c->st, a->at, a->op, a->role, a->what,
+		        a->detail, a->result) == -1)
+			return (-1);
+	}
+	if (core_save_states(c, now) == -1 || core_save_windows(c, now) == -1)
+		return (-1);
+	return (0);
+}
+
+static void
+core_store_warn(struct core *c, const char *what, uint64_t now)
+{
+	pthread_mutex_lock(&c->mtx);
+	c->stats.store_errors++;
+	pthread_mutex_unlock(&c->mtx);
+	if (now < c->store_warned + 10)
+		return; /* once per 10 s while the store fails */
+	c->store_warned = now;
+	log_warnx("core: %s: %s", what, store_errmsg(c->st));
+}
+
+/*
+ * Commits pending events, dirty states, windows and audit lines; then
+ * hands the events to the notify hook.  On failure everything stays
+ * pending for the next round.  Returns 0 or -1.
+ */
+static int
+core_commit(struct core *c, uint64_t now)
+{
+	bool dirty = c->windows_dirty || c->npending > 0 || c->naudit > 0;
+
+	for (size_t i = 0; !dirty && i < c->conf->nrelays; i++)
+		dirty = policy_is_dirty(c->policy, i);
+	if (!dirty)
+		return (0);
+	if (store_begin(c->st) == -1 || core_save_all(c, now) == -1 ||
+	    store_commit(c->st) == -1) {
+		store_rollback(c->st);
+		core_store_warn(c, "cannot save decisions", now);
+		return (-1);
+	}
+	for (size_t i = 0; i < c->conf->nrelays; i++)
+		policy_clear_dirty(c->policy, i);
+	c->windows_dirty = false;
+	c->naudit = 0;
+	for (size_t i = 0; i < c->npending; i++) {
+		notify_post(c->notify, &c->pending[i]);
+		wire_event_fini(&c->pending[i]);
+	}
+	pthread_mutex_lock(&c->mtx);
+	c->stats.events += c->npending;
+	pthread_mutex_unlock(&c->mtx);
+	c->npending = 0;
+	return (0);
+}
+
+/* ---- reports
+ * ------------------------------------------------------------------- */
+
+/* Stores the batch's reports in one transaction; false if it failed. */
+static bool
+core_store_reports(struct core *c, struct core_jobs *batch, uint64_t now)
+{
+	struct core_job *j;
+
+	if (store_begin(c->st) == -1)
+		goto fail;
+	STAILQ_FOREACH(j, batch, entry)
+	{
+		if (j->kind != CORE_REPORT)
+			continue;
+		if (store_add_report(c->st, c->conf->relays[j->peer].name,
+		        &j->report, now, &j->is_dup) == -1) {
+			store_rollback(c->st);
+			goto fail;
+		}
+	}
+	if (store_commit(c->st) == -1) {
+		store_rollback(c->st);
+		goto fail;
+	}
+	return (true);
+fail:
+	core_store_warn(c, "cannot store reports", now);
+	return (false);
+}
+
+/* The time a report's results count at: its interval end, never later. */
+static uint64_t
+core_report_time(const struct wire_report *r, uint64_t now)
+{
+	if (r->interval_end == 0 || r->interval_end > now)
+		return (now);
+	if (now - r->interval_end > HEALTH_SPAN_MAX)
+		return (now - HEALTH_SPAN_MAX);
+	return (r->interval_end);
+}
+
+/* Feeds a stored report to health and policy. */
+static void
+core_feed(
+    struct core *c, struct core_job *j, uint64_t now, struct policy_out *out)
+{
+	const struct wire_report *r = &j->report;
+	uint64_t t = core_report_time(r, now);
+
+	for (size_t i = 0; i < r->n_counters; i++)
+		health_add(c->health, j->peer, r->counters[i].provider,
+		    r->counters[i].cls, r->counters[i].status,
+		    r->counters[i].count, t);
+	policy_report(c->policy, c->health, j->peer, r, t, now, out);
+}
+
+static void
+core_ack(struct core *c, struct core_job *j, bool stored)
+{
+	struct wire_agent_reply a = {0};
+
+	if (!stored) {
+		snprintf(a.error, sizeof(a.error), "store unavailable");
+	} else {
+		a.acked_epoch = j->report.epoch;
+		a.acked_seq = j->report.seq;
+		a.duplicate = j->is_dup;
+		log_debug("core: relay=%s seq=%" PRIu64 "%s",
+		    c->conf->relays[j->peer].name, j->report.seq,
+		    j->is_dup ? " duplicate" : "");
+	}
+	core_answer_agent(c, j, &a);
+}
+
+/* ---- control requests
+ * ----------------------------------------------------------- */
+
+static void
+core_audit(struct core *c, const struct fleetd_operator *op,
+    const struct wire_ctl_request *q, const struct wire_ctl_reply *rep,
+    uint64_t now)
+{
+	struct core_audit *a;
+
+	if (c->naudit == CORE_AUDIT_MAX) {
+		log_warnx("core: audit lines wait for the store; "
+		          "operator=%s %s not audited",
+		    op->name, ctl_op_name(q->op));
+		return;
+	}
+	a = &c->audit[c->naudit++];
+	a->at = now;
+	util_strlcpy(a->op, op->name, sizeof(a->op));
+	util_strlcpy(a->role, op->role == ROLE_ADMIN ? "admin" : "read",
+	    sizeof(a->role));
+	util_strlcpy(a->what, ctl_op_name(q->op), sizeof(a->what));
+	snprintf(a->detail, sizeof(a->detail), "%s%s%s%s%s",
+	    q->relay[0] ? q->relay : q->name, q->force ? " force" : "",
+	    q->now ? " now" : "", q->reason[0] ? ": " : "", q->reason);
+	util_strlcpy(a->result, rep->ok ? "ok" : rep->error, sizeof(a->result));
+}
+
+static void
+core_run_ctl(struct core *c, struct core_job *j, struct wire_ctl_reply *rep,
+    uint64_t now, struct policy_out *out)
+{
+	const struct fleetd_operator *op = &c->conf->ops[j->peer];
+	struct ctl_ctx ctx = {.st = c->st,
+	    .conf = c->conf,
+	    .policy = c->policy,
+	    .health = c->health,
+	    .now = now,
+	    .out = out};
+	bool allowed = ctl_execute(&ctx, op, &j->ctl, rep);
+
+	if (!allowed) {
+		pthread_mutex_lock(&c->mtx);
+		c->stats.ctl_denied++;
+		pthread_mutex_unlock(&c->mtx);
+	}
+	if (ctl_op_mutates(j->ctl.op))
+		core_audit(c, op, &j->ctl, rep, now);
+	c->windows_dirty |= ctx.windows_changed;
+}
+
+/* ---- the batch and the clock
+ * ------------------------------------------------------ */
+
+static void
+core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
+{
+	bool stored = core_store_reports(c, batch, now);
+	struct policy_out out = {0};
+	uint64_t reports = 0, dups = 0;
+	struct core_job *j;
+
+	STAILQ_FOREACH(j, batch, entry)
+	{
+		if (j->kind != CORE_REPORT)
+			continue;
+		core_ack(c, j, stored);
+		if (!stored)
+			continue;
+		if (j->is_dup) {
+			dups++;
+			continue;
+		}
+		reports++;
+		core_feed(c, j, now, &out);
+	}
+	core_take_events(c, &out, now);
+	pthread_mutex_lock(&c->mtx);
+	c->stats.reports += reports;
+	c->stats.duplicates += dups;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+core_run_batch(struct core *c, struct core_jobs *batch)
+{
+	uint64_t now = util_wall_s(), nctl = 0;
+	struct wire_ctl_reply *reps;
+	struct policy_out out = {0};
+	struct core_job *j;
+	size_t n = 0;
+
+	core_run_reports(c, batch, now);
+	STAILQ_FOREACH(j, batch, entry)
+	nctl += j->kind == CORE_CTL;
+	reps = xcalloc(nctl + 1, sizeof(*reps));
+	STAILQ_FOREACH(j, batch, entry)
+	{
+		if (j->kind == CORE_CTL)
+			core_run_ctl(c, j, &reps[n++], now, &out);
+	}
+	core_take_events(c, &out, now);
+	(void)core_commit(c, now);
+	n = 0;
+	while ((j = STAILQ_FIRST(batch)) != NULL) {
+		STAILQ_REMOVE_HEAD(batch, entry);
+		if (j->kind == CORE_CTL) {
+			core_answer_ctl(c, j, &reps[n]);
+			wire_ctl_reply_fini(&reps[n++]);
+		}
+		core_job_free(j);
+	}
+	free(reps);
+	pthread_mutex_lock(&c->mtx);
+	c->stats.ctl += nctl;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+core_prune(struct core *c, uint64_t now)
+{
+	uint64_t deleted = 0;
+
+	c->next_prune = now + CORE_PRUNE_EVERY;
+	if (now <= c->conf->policy.retention_s)
+		return;
+	if (store_prune(c->st, now - c->conf->policy.retention_s, &deleted) ==
+	    -1) {
+		core_store_warn(c, "retention", now);
+		return;
+	}
+	if (deleted > 0)
+		log_info(
+		    "core: retention removed %" PRIu64 " reports", deleted);
+	pthread_mutex_lock(&c->mtx);
+	c->stats.pruned += deleted;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+static void
+core_tick(struct core *c)
+{
+	uint64_t now = util_wall_s();
+	struct policy_out out = {0};
+
+	policy_tick(c->policy, c->health, now, &out);
+	core_take_events(c, &out, now);
+	(void)core_commit(c, now);
+	if (now >= c->next_prune)
+		core_prune(c, now);
+}
+
+static void *
+core_thread(void *arg)
+{
+	struct core *c = arg;
+	struct core_jobs batch = STAILQ_HEAD_INITIALIZER(batch);
+	uint64_t next_tick = util_now_ms();
+	bool more = true;
+
+	while (more) {
+		more = core_take(c, &batch, next_tick);
+		if (!STAILQ_EMPTY(&batch))
+			core_run_batch(c, &batch);
+		if (util_now_ms() >= next_tick) {
+			core_tick(c);
+			next_tick = util_now_ms() + c->conf->policy.tick_ms;
+		}
+	}
+	(void)core_commit(c, util_wall_s());
+	return (NULL);
+}
+
+/* ---- start and stop
+ * ------------------------------------------------------------- */
+
+struct core_restore {
+	struct core *c;
+	size_t last; /* the relay of the previous row: rows come by report */
+	uint64_t rows, skipped;
+};
+
+static size_t
+core_relay_index(struct core_restore *r, const char *name)
+{
+	size_t n = r->c->conf->nrelays;
+
+	if (r->last < n && strcmp(r->c->relays[r->last].name, name) == 0)
+		return (r->last);
+	return (r->last = policy_relay_index(r->c->policy, name));
+}
+
+static void
+core_restore_counter_cb(
+    void *arg, const char *relay, const struct wire_counter *k, uint64_t t)
+{
+	struct core_restore *r = arg;
+	size_t i = core_relay_index(r, relay);
+
+	if (i == r->c->conf->nrelays) {
+		r->skipped++; /* a retired relay */
+		return;
+	}
+	health_add(
+	    r->c->health, i, k->provider, k->cls, k->status, k->count, t);
+	r->rows++;
+}
+
+static int
+core_restore_state_cb(void *arg, const char *relay, const char *json)
+{
+	struct core_restore *r = arg;
+	size_t i = core_relay_index(r, relay);
+	const char *errstr;
+
+	if (i == r->c->conf->nrelays)
+		return (0);
+	if (policy_relay_from_json(r->c->policy, i, json, &errstr) == -1)
+		log_warnx("core: relay=%s: saved state unreadable (%s); "
+		          "starting active",
+		    relay, errstr);
+	return (0);
+}
+
+static int
+core_restore_window_cb(void *arg, const struct wire_window *w)
+{
+	struct core_restore *r = arg;
+	const char *errstr;
+
+	if (policy_window_load(r->c->policy, w, &errstr) == -1)
+		log_warnx("core: window %s not restored: %s", w->name, errstr);
+	return (0);
+}
+
+/* Health from the last day's counters, states and windows from the store. */
+static int
+core_restore(struct core *c, uint64_t now, char *err, size_t errlen)
+{
+	struct core_restore r = {.c = c, .last = SIZE_MAX};
+
+	if (store_counters_since(c->st,
+	        now > HEALTH_SPAN_MAX ? now - HEALTH_SPAN_MAX : 0,
+	        core_restore_counter_cb, &r) == -1 ||
+	    store_state_load(c->st, core_restore_state_cb, &r) == -1 ||
+	    store_windows_load(c->st,
+	        now > POLICY_REBLOCK_S ? now - POLICY_REBLOCK_S : 0,
+	        core_restore_window_cb, &r) == -1) {
+		snprintf(err, errlen, "restore: %s", store_errmsg(c->st));
+		return (-1);
+	}
+	log_info("core: restored %" PRIu64 " counters of the last day, "
+	         "%zu windows",
+	    r.rows, policy_nwindows(c->policy));
+	return (0);
+}
+
+static void
+core_free(struct core *c)
+{
+	struct core_job *j;
+
+	while ((j = STAILQ_FIRST(&c->jobs)) != NULL) {
+		STAILQ_REMOVE_HEAD(&c->jobs, entry);
+		core_job_free(j);
+	}
+	for (size_t i = 0; i < c->npending; i++)
+		wire_event_fini(&c->pending[i]);
+	free(c->pending);
+	notify_stop(c->notify);
+	policy_free(c->policy);
+	health_free(c->health);
+	free(c->relays);
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mtx);
+	pthread_mutex_destroy(&c->reply_mtx);
+	free(c);
+}
+
+static struct core *
+core_new(const struct fleetd_config *conf, struct store *st, uint64_t now)
+{
+	struct core *c = xcalloc(1, sizeof(*c));
+	pthread_condattr_t ca;
+
+	c->conf = conf;
+	c->st = st;
+	STAILQ_INIT(&c->jobs);
+	pthread_mutex_init(&c->mtx, NULL);
+	pthread_mutex_init(&c->reply_mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	c->relays = xcalloc(conf->nrelays + 1, sizeof(*c->relays));
+	for (size_t i = 0; i < conf->nrelays; i++) {
+		c->relays[i].name = conf->relays[i].name;
+		c->relays[i].hosting = conf->relays[i].hosting;
+	}
+	c->health = health_new(conf->nrelays);
+	c->policy = policy_new(&conf->policy, c->relays, conf->nrelays, now);
+	c->next_prune = now + 60; /* not in the rush of a start */
+	return (c);
+}
+
+int
+core_start(struct core **cp, const struct fleetd_config *conf, struct store *st,
+    char *err, size_t errlen)
+{
+	uint64_t now = util_wall_s();
+	struct core *c = core_new(conf, st, now);
+
+	if (core_restore(c, now, err, errlen) == -1 ||
+	    notify_start(&c->notify, conf->policy.notify_command,
+	        conf->policy.notify_timeout_ms, err, errlen) == -1)
+		goto fail;
+	if ((errno = pthread_create(&c->thread, NULL, core_thread, c)) != 0) {
+		snprintf(err, errlen, "core thread: %s", strerror(errno));
+		goto fail;
+	}
+	*cp = c;
+	return (0);
+fail:
+	core_free(c);
+	return (-1);
+}
+
+void
+core_detach(struct core *c)
+{
+	pthread_mutex_lock(&c->reply_mtx);
+	c->detached = true;
+	pthread_mutex_unlock(&c->reply_mtx);
+}
+
+void
+core_stop(struct core *c)
+{
+	if (c == NULL)
+		return;
+	pthread_mutex_lock(&c->mtx);
+	c->stopping = true;
+	pthread_cond_signal(&c->cv);
+	pthread_mutex_unlock(&c->mtx);
+	pthread_join(c->thread, NULL);
+	core_free(c);
+}
+
+void
+core_get_stats(struct core *c, struct core_stats *st)
+{
+	pthread_mutex_lock(&c->mtx);
+	*st = c->stats;
+	pthread_mutex_unlock(&c->mtx);
+}
