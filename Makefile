@@ -53,7 +53,9 @@ CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
 	controller/notify.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
 	controller/policy_json.c controller/core.c
-CLI_SRCS := cli/client.c cli/cmd_status.c cli/cmd_keygen.c cli/cmd_classify.c
+CLI_SRCS := cli/client.c cli/print.c cli/cmd_status.c cli/cmd_keygen.c \
+	cli/cmd_classify.c cli/cmd_show.c cli/cmd_drain.c cli/cmd_maint.c \
+	cli/cmd_events.c cli/cmd_agents.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -65,7 +67,7 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
-	maillog classify store report health notify policy config
+	maillog classify store report health notify policy config cli
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline
