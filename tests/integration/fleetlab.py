@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import types
 
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
 BUILD = os.environ.get('FLEET_BUILD', os.path.join(TOP, 'build'))
@@ -42,6 +43,22 @@ def wait_for(what, pred, timeout, interval=0.1):
             return last
         time.sleep(interval)
     raise AssertionError(f'timed out waiting for {what} (last: {last!r})')
+
+
+def postfix_result(rcpt, status, dsn, text, mx=None, mx_ip='192.0.2.25',
+                   qid='4F1A2B3C4D', host='relay', at=None):
+    """One Postfix smtp delivery line in rsyslog's RFC 3339 format:
+    rcpt's result with the receiver's text (a failed result from mx gets
+    Postfix's "host MX[IP] said: ... (in reply to RCPT TO command)").
+    at: unix seconds (now if None)."""
+    when = time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(
+        time.time() if at is None else at)) + '.000000+00:00'
+    relay = f'{mx}[{mx_ip}]:25' if mx else 'none'
+    said = f'host {mx}[{mx_ip}] said: {text} (in reply to RCPT TO command)' \
+        if mx and status != 'sent' else text
+    return (f'{when} {host} postfix/smtp[4242]: {qid}: to=<{rcpt}>, '
+            f'relay={relay}, delay=0.52, delays=0.01/0/0.31/0.2, dsn={dsn}, '
+            f'status={status} ({said})')
 
 
 class Daemon:
@@ -181,7 +198,12 @@ class Lab:
     /tmp (not pytest's tmp_path: Postfix's unprivileged processes must
     reach their queue and data directories, and pytest's are 0700)."""
 
-    def __init__(self, name='lab'):
+    def __init__(self, name='lab', policy=None, rules=None):
+        """policy: keys of a [policy] section (none written if empty);
+        rules: NAME -> keys of a [rule NAME] section."""
+        self.policy = dict(policy or {})
+        self.rules = dict(rules or {})
+        self.operators = {}  # besides tester: name -> dict(role, pub)
         self.base = base = tempfile.mkdtemp(prefix=f'relayfleet-{name}.',
                                             dir='/tmp')
         os.chmod(base, 0o755)
@@ -231,12 +253,38 @@ class Lab:
                             f'agent_key = {r["pub"]}\n')
             f.write(f'\n[operator tester]\nkey = {self.op_pub}\n'
                     'role = admin\n')
-        with open(os.path.join(self.base, 'fleetctl.conf'), 'w') as f:
-            f.write(f'[fleetctl]\ncontroller = tcp://127.0.0.1:{self.ctl_port}\n'
-                    f'controller_key = {self.fleetd_pub}\n'
-                    f'key_file = {self.keys}/operator.key\n'
-                    f'timeout = {5 * SLOW}s\n')
+            for name, op in self.operators.items():
+                f.write(f'\n[operator {name}]\nkey = {op["pub"]}\n'
+                        f'role = {op["role"]}\n')
+            f.write(self.policy_text())
+        self.write_fleetctl_conf('fleetctl.conf', 'operator')
+        for name in self.operators:
+            self.write_fleetctl_conf(f'fleetctl-{name}.conf', 'op-' + name)
         return path
+
+    def policy_text(self):
+        """The [policy] and [rule NAME] sections of fleetd.conf."""
+        out = ''
+        if self.policy:
+            out += '\n[policy]\n' + ''.join(
+                f'{k} = {v}\n' for k, v in self.policy.items())
+        for name, keys in self.rules.items():
+            out += f'\n[rule {name}]\n' + ''.join(
+                f'{k} = {v}\n' for k, v in keys.items())
+        return out
+
+    def write_fleetctl_conf(self, file, key):
+        with open(os.path.join(self.base, file), 'w') as f:
+            f.write('[fleetctl]\n'
+                    f'controller = tcp://127.0.0.1:{self.ctl_port}\n'
+                    f'controller_key = {self.fleetd_pub}\n'
+                    f'key_file = {self.keys}/{key}.key\n'
+                    f'timeout = {5 * SLOW}s\n')
+
+    def add_operator(self, name, role='read'):
+        """One more operator (besides tester, admin); fleetctl(...,
+        operator=name) speaks with its key."""
+        self.operators[name] = dict(role=role, pub=self.keygen('op-' + name))
 
     def start_fleetd(self):
         conf = self.write_fleetd_conf()
@@ -287,9 +335,11 @@ class Lab:
         return sorted(f for f in os.listdir(self.state_dir(name))
                       if f.startswith('report-'))
 
-    def fleetctl(self, *args, check=True):
+    def fleetctl(self, *args, check=True, operator=None):
+        conf = 'fleetctl.conf' if operator is None else \
+            f'fleetctl-{operator}.conf'
         r = subprocess.run([os.path.join(BUILD, 'fleetctl'), '-c',
-                            os.path.join(self.base, 'fleetctl.conf'), *args],
+                            os.path.join(self.base, conf), *args],
                            capture_output=True, text=True, timeout=30 * SLOW)
         if check and r.returncode != 0:
             raise AssertionError(f'fleetctl {args} -> {r.returncode}: '
@@ -298,6 +348,57 @@ class Lab:
 
     def status(self):
         return json.loads(self.fleetctl('--json', 'status').stdout)
+
+    def ctl_json(self, *args, operator=None):
+        """fleetctl --json ARGS: the completed process with .doc, its
+        stdout parsed as exactly one JSON document (json.loads fails the
+        test on anything else), whatever the exit status."""
+        r = self.fleetctl('--json', *args, check=False, operator=operator)
+        try:
+            r.doc = json.loads(r.stdout)
+        except ValueError as e:
+            raise AssertionError(f'fleetctl --json {args} -> {r.returncode}'
+                                 f': stdout is not one JSON document ({e}):'
+                                 f'\n{r.stdout!r}\nstderr: {r.stderr}')
+        return r
+
+    def relay_status(self):
+        """fleetctl --json status as relay name -> its row."""
+        return {r['name']: r for r in self.status()['relays']}
+
+    def fleetd_check(self, conf):
+        """fleetd -n -c conf: checks a configuration file."""
+        return subprocess.run([os.path.join(BUILD, 'fleetd'), '-n', '-c',
+                               conf], capture_output=True, text=True,
+                              timeout=30 * SLOW)
+
+    def start_log_agent(self, name, interval='200ms', extra=''):
+        """An agent for relay name without Postfix: it follows
+        agent-NAME/mail.log (empty at start; append_log() writes to it)
+        and its postqueue is a stand-in that sees an empty queue.
+        Returns once the agent follows the log from its (empty) end."""
+        d = os.path.join(self.base, 'agent-' + name)
+        os.makedirs(d, exist_ok=True)
+        log = os.path.join(d, 'mail.log')
+        open(log, 'a').close()
+        fake = os.path.join(self.base, 'postqueue-empty')
+        if not os.path.exists(fake):
+            with open(fake, 'w') as f:
+                f.write('#!/bin/sh\n# stand-in for postqueue -j: empty '
+                        'queue\nexit 0\n')
+            os.chmod(fake, 0o755)
+        self.relays[name]['maillog'] = log
+        agent = self.start_agent(
+            name, types.SimpleNamespace(conf=d), interval=interval,
+            extra=f'maillog = {log}\npostqueue = {fake}\n' + extra)
+        agent.wait_log('agent: started')
+        return agent
+
+    def append_log(self, name, *lines):
+        """Appends Postfix log lines to the log relay name's agent follows
+        (start_log_agent())."""
+        with open(self.relays[name]['maillog'], 'a') as f:
+            f.write(''.join(line + '\n' for line in lines))
 
     def logs(self):
         out = []
