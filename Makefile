@@ -48,7 +48,8 @@ COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
 	agent/tally.c agent/checks.c agent/logline.c agent/maillog.c \
 	agent/watch.c agent/summarize.c
-CTRL_SRCS := controller/config.c controller/store.c controller/ingest.c \
+CTRL_SRCS := controller/config.c controller/config_policy.c \
+	controller/store.c controller/ingest.c \
 	controller/ctl.c controller/store_state.c controller/health.c \
 	controller/notify.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
@@ -67,7 +68,8 @@ CLI_OBJS := $(call obj,$(CLI_SRCS))
 PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
-	maillog classify store report health notify policy config cli
+	maillog classify store store_state report health notify policy config cli \
+	wire_ctl
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline
