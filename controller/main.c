@@ -165,12 +165,29 @@ fleetd_start(
 }
 
 static void
+fleetd_log_stats(struct fleetd *f)
+{
+	struct ingest_stats is;
+	struct core_stats cs;
+
+	ingest_get_stats(f->in, &is);
+	core_get_stats(f->core, &cs);
+	log_info("fleetd: reports=%" PRIu64 " duplicates=%" PRIu64
+	         " bad_reports=%" PRIu64 " bad_requests=%" PRIu64
+	         " ctl=%" PRIu64 " ctl_denied=%" PRIu64 " events=%" PRIu64
+	         " store_errors=%" PRIu64 " pruned=%" PRIu64,
+	    cs.reports, cs.duplicates, is.bad_reports, is.bad_requests, cs.ctl,
+	    cs.ctl_denied, cs.events, cs.store_errors, cs.pruned);
+}
+
+static void
 fleetd_stop(struct fleetd *f)
 {
 	core_detach(f->core);
 	chan_listener_stop(f->la);
 	chan_listener_stop(f->lc);
 	f->la = f->lc = NULL;
+	fleetd_log_stats(f);
 	core_stop(f->core);
 	f->core = NULL;
 	ingest_free(f->in);
