@@ -475,7 +475,17 @@ core_run_ctl(struct core *c, struct core_job *j, struct wire_ctl_reply *rep,
 	    .health = c->health,
 	    .now = now,
 	    .out = out};
-	bool allowed = ctl_execute(&ctx, op, &j->ctl, rep);
+	bool allowed;
+
+	if (ctl_op_mutates(j->ctl.op) && c->naudit == CORE_AUDIT_MAX) {
+		/* nothing changes that the audit log cannot record */
+		memset(rep, 0, sizeof(*rep));
+		rep->now = now;
+		snprintf(rep->error, sizeof(rep->error),
+		    "refused: the store cannot record it now (store error)");
+		return;
+	}
+	allowed = ctl_execute(&ctx, op, &j->ctl, rep);
 
 	if (!allowed) {
 		pthread_mutex_lock(&c->mtx);
@@ -527,6 +537,7 @@ core_run_batch(struct core *c, struct core_jobs *batch)
 	struct policy_out out = {0};
 	struct core_job *j;
 	size_t n = 0;
+	bool saved;
 
 	core_run_reports(c, batch, now);
 	STAILQ_FOREACH(j, batch, entry)
@@ -538,11 +549,18 @@ core_run_batch(struct core *c, struct core_jobs *batch)
 			core_run_ctl(c, j, &reps[n++], now, &out);
 	}
 	core_take_events(c, &out, now);
-	(void)core_commit(c, now);
+	saved = core_commit(c, now) == 0;
 	n = 0;
 	while ((j = STAILQ_FIRST(batch)) != NULL) {
 		STAILQ_REMOVE_HEAD(batch, entry);
 		if (j->kind == CORE_CTL) {
+			if (!saved && reps[n].ok && ctl_op_mutates(j->ctl.op)) {
+				reps[n].ok = false;
+				snprintf(reps[n].error, sizeof(reps[n].error),
+				    "decided, but not saved yet (store "
+				    "error): it is retried; check fleetctl "
+				    "status");
+			}
 			core_answer_ctl(c, j, &reps[n]);
 			wire_ctl_reply_fini(&reps[n++]);
 		}

@@ -198,6 +198,7 @@ ctl_show_events(struct ctl_ctx *c, const struct wire_relay_status *rs,
 	if (store_event_latest(c->st, rs->name, rs->state, &latest, &found) ==
 	        -1 ||
 	    store_events(c->st, rs->name, 0, CTL_SHOW_EVENTS, &recent) == -1) {
+		wire_event_fini(&latest);
 		wire_ctl_reply_fini(&recent);
 		return (-1);
 	}
@@ -291,6 +292,10 @@ ctl_drain(struct ctl_ctx *c, const struct fleetd_operator *op,
 		return;
 	if (req->reason[0] == '\0') {
 		ctl_error(rep, "a reason is required");
+		return;
+	}
+	if (req->duration_s > POLICY_CORDON_MAX_S) {
+		ctl_error(rep, "--for is at most 366 days");
 		return;
 	}
 	if (policy_drain(c->policy, relay, op->name, req->reason, until,

@@ -59,7 +59,8 @@ struct notify {
 	struct notify_items queue; /* under mtx, as everything below */
 	size_t queued;
 	bool stopping;
-	bool dropping; /* the last post was dropped (logged once) */
+	uint64_t stop_deadline; /* monotonic ms: queued events run until */
+	bool dropping;          /* the last post was dropped (logged once) */
 	struct notify_stats st;
 };
 
@@ -241,6 +242,10 @@ notify_main(void *arg)
 		pthread_mutex_lock(&n->mtx);
 		while (STAILQ_EMPTY(&n->queue) && !n->stopping)
 			pthread_cond_wait(&n->cv, &n->mtx);
+		if (n->stopping && util_now_ms() >= n->stop_deadline) {
+			pthread_mutex_unlock(&n->mtx);
+			break; /* notify_free() counts what is left */
+		}
 		if ((it = STAILQ_FIRST(&n->queue)) != NULL) {
 			STAILQ_REMOVE_HEAD(&n->queue, entry);
 			n->queued--;
@@ -258,11 +263,17 @@ static void
 notify_free(struct notify *n)
 {
 	struct notify_item *it;
+	size_t left = 0;
 
 	while ((it = STAILQ_FIRST(&n->queue)) != NULL) {
 		STAILQ_REMOVE_HEAD(&n->queue, entry);
 		free(it);
+		left++;
 	}
+	if (left > 0)
+		log_warnx("notify: stopping: %zu events not run (the hook was "
+		          "too slow to finish within %d ms)",
+		    left, NOTIFY_STOP_MS);
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->mtx);
 	free(n->command);
@@ -345,6 +356,7 @@ notify_stop(struct notify *n)
 	if (n->command != NULL) {
 		pthread_mutex_lock(&n->mtx);
 		n->stopping = true;
+		n->stop_deadline = util_now_ms() + NOTIFY_STOP_MS;
 		pthread_cond_signal(&n->cv);
 		pthread_mutex_unlock(&n->mtx);
 		pthread_join(n->thread, NULL);

@@ -23,6 +23,7 @@
 #include "wire.h"
 
 #define NOTIFY_QUEUE_MAX 1024 /* events waiting to run */
+#define NOTIFY_STOP_MS   5000 /* at stop, queued events run this long */
 
 struct notify;
 
@@ -46,8 +47,9 @@ int notify_start(struct notify **np, const char *command, uint64_t timeout_ms,
 void notify_post(struct notify *n, const struct wire_event *e);
 
 /*
- * Runs what is queued (each still bounded by the timeout), then stops the
- * thread and frees n.  Accepts NULL.
+ * Runs what is queued for up to NOTIFY_STOP_MS (the command running then
+ * is still bounded by its timeout; the rest is dropped and logged), then
+ * stops the thread and frees n.  Accepts NULL.
  */
 void notify_stop(struct notify *n);
 

@@ -177,7 +177,7 @@ policy_enter(struct policy *p, size_t relay, enum policy_state to, uint64_t now,
 		rs->ramp_idx = 0;
 		rs->step_at = now + p->pc->ramp_step_s;
 	}
-	if (!policy_state_in_service(to))
+	if (!policy_state_in_service(to) || to == POLICY_ACTIVE)
 		rs->floor_held = false;
 	policy_weigh(p, rs);
 	p->dirty[relay] = true;
@@ -273,18 +273,39 @@ policy_mark_find(struct policy_relay *rs, const char *provider,
 	return (NULL);
 }
 
-/* A slot for a new mark: a free one, else the one that expired first. */
-static struct policy_mark *
-policy_mark_slot(struct policy_relay *rs)
+/* Which mark gives way first: ended, then suspicions, then blocks. */
+static int
+policy_mark_rank(const struct policy_mark *m, uint64_t now)
 {
-	struct policy_mark *old = &rs->marks[0];
+	if (m->until <= now)
+		return (0);
+	return (m->action == POLICY_ACT_SUSPECT ? 1 : 2);
+}
+
+/*
+ * A slot for a new mark: a free one, else the one that ended first.  A
+ * mark still in force is never dropped for a suspicion (NULL: the caller
+ * drops the suspicion); for a block, the live suspicion or else the live
+ * block that ends first gives way (the new hold outlasts that block's).
+ */
+static struct policy_mark *
+policy_mark_slot(struct policy_relay *rs, bool for_block, uint64_t now)
+{
+	struct policy_mark *best = &rs->marks[0];
 
 	if (rs->nmarks < POLICY_MARKS_MAX)
 		return (&rs->marks[rs->nmarks++]);
-	for (size_t i = 1; i < rs->nmarks; i++)
-		if (rs->marks[i].until < old->until)
-			old = &rs->marks[i];
-	return (old);
+	for (size_t i = 1; i < rs->nmarks; i++) {
+		struct policy_mark *m = &rs->marks[i];
+		int r = policy_mark_rank(m, now),
+		    b = policy_mark_rank(best, now);
+
+		if (r < b || (r == b && m->until < best->until))
+			best = m;
+	}
+	if (!for_block && best->until > now)
+		return (NULL);
+	return (best);
 }
 
 /* Drops marks that ended more than POLICY_REBLOCK_S ago. */
@@ -448,7 +469,7 @@ policy_fire_block(struct policy *p, size_t relay, const struct policy_fire *f,
 		return; /* held already */
 	hold = policy_hold(p, m, f->rule, now);
 	if (m == NULL)
-		m = policy_mark_slot(rs);
+		m = policy_mark_slot(rs, true, now);
 	memset(m, 0, sizeof(*m));
 	util_strlcpy(m->provider, f->provider, sizeof(m->provider));
 	util_strlcpy(m->rule, f->rule->name, sizeof(m->rule));
@@ -504,8 +525,8 @@ policy_fire_suspect(struct policy *p, size_t relay, const struct policy_fire *f,
 		p->dirty[relay] = true;
 		return;
 	}
-	if (m == NULL)
-		m = policy_mark_slot(rs);
+	if (m == NULL && (m = policy_mark_slot(rs, false, now)) == NULL)
+		return; /* every slot holds a live mark: nothing to add */
 	memset(m, 0, sizeof(*m));
 	util_strlcpy(m->provider, f->provider, sizeof(m->provider));
 	util_strlcpy(m->rule, f->rule->name, sizeof(m->rule));
@@ -604,6 +625,7 @@ policy_eval_results(struct policy *p, const struct health *h, size_t relay,
     const struct wire_report *r, const struct policy_rule *rule, bool *claimed,
     uint64_t now, struct policy_out *out)
 {
+	size_t fired = 0;
 	bool any = false;
 
 	for (size_t i = 0; i < r->n_counters; i++) {
@@ -619,7 +641,7 @@ policy_eval_results(struct policy *p, const struct health *h, size_t relay,
 		if (rule->min_providers > 1)
 			continue;
 		f.count = policy_rule_count(h, relay, rule, c->provider, now);
-		if (f.count >= rule->count)
+		if (f.count >= rule->count && fired++ < POLICY_FIRES_MAX)
 			policy_fire(p, relay, &f, now, out);
 	}
 	if (any && rule->min_providers > 1) {
@@ -659,6 +681,7 @@ policy_eval_queue(struct policy *p, size_t relay,
 	struct policy_fire f = {.rule = rule, .provider = ""};
 
 	if (rs->deferred_since == 0 || rs->deferred_fired ||
+	    now < rs->deferred_since ||
 	    now - rs->deferred_since < rule->window_s)
 		return;
 	rs->deferred_fired = true;

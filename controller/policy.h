@@ -29,14 +29,18 @@
 #include "reason.h"
 #include "wire.h"
 
-#define POLICY_NAME_MAX      63
-#define POLICY_RULES_MAX     32
-#define POLICY_PROVIDERS_MAX 16
-#define POLICY_CHECKS_MAX    8
-#define POLICY_RAMP_MAX      8
-#define POLICY_MARKS_MAX     16 /* blocks and suspicions kept per relay */
-#define POLICY_CMD_MAX       180
-#define POLICY_REBLOCK_S     (24 * 3600) /* a block within this doubles */
+#define POLICY_NAME_MAX       63
+#define POLICY_RULES_MAX      32
+#define POLICY_PROVIDERS_MAX  16
+#define POLICY_CHECKS_MAX     8
+#define POLICY_RAMP_MAX       8
+#define POLICY_MARKS_MAX      16 /* blocks and suspicions kept per relay */
+#define POLICY_CMD_MAX        180
+#define POLICY_REBLOCK_S      (24 * 3600)   /* a block within this doubles */
+#define POLICY_FIRES_MAX      8             /* firings of one rule per Report */
+#define POLICY_WINDOW_MAX_S   (30 * 86400)  /* the longest window */
+#define POLICY_WINDOW_AHEAD_S (366 * 86400) /* how far ahead one may end */
+#define POLICY_CORDON_MAX_S   (366 * 86400) /* drain --for */
 
 enum policy_action {
 	POLICY_ACT_BLOCK,   /* drained for one provider, with a hold */

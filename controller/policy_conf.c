@@ -92,6 +92,17 @@ policy_format_span(char buf[POLICY_SPAN_LEN], uint64_t s)
 	return (buf);
 }
 
+int
+policy_refuse(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
 void
 policy_set_reason(struct policy_relay *rs, const char *fmt, ...)
 {
@@ -244,8 +255,13 @@ policy_conf_finish(struct policy_conf *pc, const char **errstr)
 		*errstr = "min_active share must be at most 100%";
 		return (-1);
 	}
-	for (size_t i = 0; i < pc->nrules; i++)
+	for (size_t i = 0, nqueue = 0; i < pc->nrules; i++) {
 		if (policy_conf_finish_rule(pc, &pc->rules[i], errstr) == -1)
 			return (-1);
+		if (pc->rules[i].queue_deferred && ++nqueue > 1) {
+			*errstr = "only one rule may watch queue_deferred";
+			return (-1);
+		}
+	}
 	return (0);
 }

@@ -67,6 +67,9 @@ void policy_eval_queue(struct policy *p, size_t relay,
 /* Windows (policy_window.c). */
 void policy_tick_windows(
     struct policy *p, size_t relay, uint64_t now, struct policy_out *out);
+/* Puts relay in maintenance if a window covers it now; true if so. */
+bool policy_window_enter(
+    struct policy *p, size_t relay, uint64_t now, struct policy_out *out);
 const char *policy_window_running(
     const struct policy *p, size_t relay, uint64_t now);
 void policy_windows_free(struct policy *p);
@@ -75,6 +78,10 @@ void policy_windows_prune(struct policy *p, uint64_t now);
 /* "4h", "15m", "90s"; returns buf. */
 #define POLICY_SPAN_LEN 24
 char *policy_format_span(char buf[POLICY_SPAN_LEN], uint64_t s);
+
+/* Writes a refusal into err; returns -1. */
+int policy_refuse(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* snprintf into rs->reason (truncated if long). */
 void policy_set_reason(struct policy_relay *rs, const char *fmt, ...)

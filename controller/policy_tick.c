@@ -23,6 +23,8 @@ policy_leave(struct policy *p, size_t relay, uint64_t now, const char *why,
 	const struct policy_mark *m = policy_block_latest(rs, now);
 	enum policy_state from = rs->state;
 	char until[32];
+	if (policy_window_enter(p, relay, now, out))
+		return; /* a window that runs takes it straight back */
 
 	if (m != NULL) {
 		policy_format_time(until, sizeof(until), m->until);
@@ -76,6 +78,9 @@ policy_tick_held(
 		rs->floor_held = false;
 		policy_weigh(p, rs);
 		p->dirty[relay] = true;
+		policy_emit(p, out, relay, POLICY_EV_TRANSITION, from, "floor",
+		    "", "the drain min_active held back is over: weight %u%%",
+		    rs->weight);
 		return (false);
 	}
 	if (!policy_floor_allows(p))
@@ -100,6 +105,9 @@ policy_tick_probation(
 	while (rs->state == POLICY_PROBATION && now >= rs->step_at) {
 		uint64_t at = rs->step_at;
 
+		if (rs->ramp_idx + 1 >= p->pc->nramp && rs->floor_held)
+			return; /* at the last step until the held drain is over
+			         */
 		if (rs->ramp_idx + 1 >= p->pc->nramp) {
 			policy_enter(p, relay, POLICY_ACTIVE, now, 0, "ramp",
 			    "", "probation done");
@@ -204,17 +212,6 @@ policy_tick(struct policy *p, const struct health *h, uint64_t now,
 /* ---- operator verbs -------------------------------------------------------
  */
 
-static int
-policy_refuse(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return (-1);
-}
-
 int
 policy_drain(struct policy *p, size_t relay, const char *op, const char *reason,
     uint64_t until, bool force, uint64_t now, struct policy_out *out, char *err,
@@ -253,9 +250,18 @@ policy_enable(struct policy *p, size_t relay, const char *op, bool skip_ramp,
 		    "refused: %s is in maintenance window %s; cancel the "
 		    "window first",
 		    p->relays[relay].name, win));
-	if (rs->state == POLICY_ACTIVE ||
-	    (rs->state == POLICY_PROBATION && !skip_ramp))
+	if (rs->state == POLICY_ACTIVE)
 		return (0);
+	if (rs->state == POLICY_PROBATION && !skip_ramp) {
+		if (!rs->floor_held)
+			return (0);
+		policy_marks_clear(p, relay, now); /* the held drain too */
+		policy_weigh(p, rs);
+		e = policy_emit(p, out, relay, POLICY_EV_OPERATOR, from,
+		    "operator", "", "held drain dropped; probation goes on");
+		util_strlcpy(e->operator, op, sizeof(e->operator));
+		return (0);
+	}
 	policy_marks_clear(p, relay, now);
 	if (skip_ramp)
 		policy_enter(p, relay, POLICY_ACTIVE, now, 0, "operator", "",

@@ -80,11 +80,28 @@ policy_tick_windows(
 	}
 	if (rs->state == POLICY_CORDONED)
 		return; /* the operator's cordon wins */
+	(void)policy_window_enter(p, relay, now, out);
+	(void)from;
+	(void)why;
+}
+
+bool
+policy_window_enter(
+    struct policy *p, size_t relay, uint64_t now, struct policy_out *out)
+{
+	struct policy_relay *rs = &p->st[relay];
+	const struct policy_win *pw = policy_win_covering(p, relay, now);
+	enum policy_state from = rs->state;
+	char why[WIRE_REASON_MAX + 1];
+
+	if (pw == NULL)
+		return (false);
 	snprintf(why, sizeof(why), "window:%s", pw->w.name);
 	policy_enter(p, relay, POLICY_MAINTENANCE, now, pw->w.end, why, "", "");
 	policy_set_reason(rs, "window %s: %s", pw->w.name, pw->w.reason);
 	policy_emit(p, out, relay, POLICY_EV_TRANSITION, from, rs->rule, "",
 	    "%s", rs->reason);
+	return (true);
 }
 
 static void
@@ -201,6 +218,16 @@ policy_window_load(
 	return (0);
 }
 
+/* Any window named name, ended or not; or NULL. */
+static struct policy_win *
+policy_win_named(struct policy *p, const char *name)
+{
+	for (size_t i = 0; i < p->nwin; i++)
+		if (strcmp(p->win[i].w.name, name) == 0)
+			return (&p->win[i]);
+	return (NULL);
+}
+
 /* A window named name that has not ended nor been cancelled; or NULL. */
 static struct policy_win *
 policy_win_live(struct policy *p, const char *name, uint64_t now)
@@ -285,26 +312,30 @@ policy_window_add(struct policy *p, const struct wire_window *w, bool force,
 	const char *errstr;
 
 	if (!cfg_name_ok(w->name))
-		return (snprintf(err, errlen, "refused: bad window name"), -1);
+		return (policy_refuse(err, errlen, "refused: bad window name"));
 	if (w->end <= w->start || w->end <= now)
-		return (snprintf(err, errlen,
-		            "refused: a window must end after it starts and "
-		            "after now"),
-		    -1);
+		return (policy_refuse(err, errlen,
+		    "refused: a window must end after it starts and after "
+		    "now"));
+	if (w->end - w->start > POLICY_WINDOW_MAX_S ||
+	    w->end > now + POLICY_WINDOW_AHEAD_S)
+		return (policy_refuse(err, errlen,
+		    "refused: a window lasts at most 30 days and ends within "
+		    "a year"));
 	policy_windows_prune(p, now);
-	if (policy_win_live(p, w->name, now) != NULL)
-		return (
-		    snprintf(err, errlen,
-		        "refused: window %s exists; cancel it first", w->name),
-		    -1);
+	if (policy_win_named(p, w->name) != NULL)
+		return (policy_refuse(err, errlen,
+		    "refused: window %s exists (an ended or cancelled window "
+		    "keeps its name for a day); choose another name",
+		    w->name));
 	if (policy_win_build(p, w, &pw, &errstr) == -1)
-		return (snprintf(err, errlen, "refused: %s", errstr), -1);
+		return (policy_refuse(err, errlen, "refused: %s", errstr));
 	if (!force && policy_win_limits(p, &pw, err, errlen) == -1) {
 		policy_win_fini(&pw);
 		return (-1);
 	}
 	policy_win_insert(p, &pw);
-	pw = *policy_win_live(p, w->name, now);
+	pw = *policy_win_named(p, w->name);
 	policy_win_announce(p, &pw, force ? "scheduled (forced)" : "scheduled",
 	    w->created_by, now, out);
 	return (0);
@@ -317,9 +348,8 @@ policy_window_cancel(struct policy *p, const char *name, const char *op,
 	struct policy_win *pw = policy_win_live(p, name, now);
 
 	if (pw == NULL)
-		return (snprintf(err, errlen,
-		            "refused: no scheduled or running window %s", name),
-		    -1);
+		return (policy_refuse(err, errlen,
+		    "refused: no scheduled or running window %s", name));
 	pw->cancelled = true;
 	util_strlcpy(pw->w.state, "cancelled", sizeof(pw->w.state));
 	if (pw->w.start <= now)

@@ -270,8 +270,9 @@ check_checks(const struct fleetd_config *c)
 static void
 check_queue(const struct fleetd_config *c)
 {
-	const struct policy_rule *r = rule_at(c, 7, "big-queue");
+	const struct policy_rule *r = rule_at(c, 5, "deferred-queue");
 
+	assert_int_equal(c->policy.nrules, 7); /* replaced in place */
 	assert_true(r->queue_deferred);
 	assert_int_equal(r->classes, 0);
 	assert_int_equal(r->count, 50);
@@ -422,9 +423,13 @@ static const struct {
             "action = drain\n"),
         NULL, check_checks},
     {"queue_deferred",
-        HEAD RULE("big-queue", "class = queue_deferred\ncount = 50\n"
-                               "window = 30m\naction = suspect\n"),
+        HEAD RULE("deferred-queue", "class = queue_deferred\ncount = 50\n"
+                                    "window = 30m\naction = suspect\n"),
         NULL, check_queue},
+    {"a second queue_deferred rule",
+        HEAD RULE("big-queue", "class = queue_deferred\ncount = 50\n"
+                               "action = suspect\n"),
+        "only one rule may watch queue_deferred", NULL},
     {"providers = drain_providers",
         HEAD "[policy]\ndrain_providers = gmx\n" RULE("blocked-hard",
             "class = ip_blocked\nproviders = drain_providers\n"

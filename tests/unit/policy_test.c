@@ -770,6 +770,76 @@ static struct policy_case cases[] = {
 	BLOCK(M(1), 1, "gmx"), EXPECT_NMARKS(0, 1), EXPECT_NMARKS(1, 1),
 	TICK(H(27)), EXPECT_NMARKS(0, 1), EXPECT_NMARKS(1, 0),
 	TICK(H(29)), EXPECT_NMARKS(0, 0), EXPECT(0, ACTIVE, READY, 100))},
+
+/* a held drain keeps a probation relay at its last step, then it goes on */
+{.name = "floor-held-probation-waits-at-last-step", .min_active = 2,
+    .steps = STEPS(
+	BLOCK(0, 0, "outlook"), EXPECT(0, DRAINED, DRAIN, 0),
+	DRAIN(0, 1, 0, true, NULL), DRAIN(0, 2, 0, true, NULL),
+	TICK(H(4)), EXPECT(0, PROBATION, READY, 10), EXPECT_IN_SERVICE(2),
+	BLOCK(H(4) + M(1), 0, "google"),
+	    EXPECT_EVENT_ANY(0, REFUSED, "ip-blocked"),
+	    EXPECT(0, PROBATION, READY, 5),
+	TICK(H(4) + M(45)), EXPECT(0, PROBATION, READY, 50),
+	TICK(H(5)), EXPECT_NO_EVENT, EXPECT(0, PROBATION, READY, 50),
+	TICK(H(7)), EXPECT(0, PROBATION, READY, 50),
+	/* google's first block held 4 h: full weight, then active */
+	TICK(H(8) + M(1)),
+	    EXPECT_EVENT(0, TRANSITION, PROBATION, "floor"),
+	    EXPECT_EVENT(0, TRANSITION, ACTIVE, "ramp"),
+	    EXPECT(0, ACTIVE, READY, 100))},
+
+/* ... and is drained as soon as another relay brings capacity back */
+{.name = "floor-held-probation-drained-when-capacity-returns",
+    .min_active = 2, .steps = STEPS(
+	BLOCK(0, 0, "outlook"),
+	DRAIN(0, 1, 0, true, NULL), DRAIN(0, 2, 0, true, NULL),
+	TICK(H(4)),
+	BLOCK(H(4) + M(1), 0, "google"), EXPECT(0, PROBATION, READY, 5),
+	ENABLE(H(4) + M(2), 1, true, NULL), EXPECT_IN_SERVICE(3),
+	TICK(H(4) + M(3)),
+	    EXPECT_EVENT(0, TRANSITION, DRAINED, "ip-blocked"),
+	    EXPECT(0, DRAINED, DRAIN, 0), EXPECT_UNTIL(0, H(8) + M(1)),
+	TICK(H(8) + M(1)), EXPECT(0, PROBATION, READY, 10))},
+
+/* a full mark table never drops a block that still holds */
+{.name = "full-mark-table-keeps-the-live-block", .steps = STEPS(
+	THROTTLE(0, 0, 3), EXPECT(0, DRAINED, DRAIN, 0), EXPECT_UNTIL(0, H(1)),
+	REPORTN(M(1), 0, C("p01", IP_BLOCKED, BOUNCED, 1),
+	    C("p02", IP_BLOCKED, BOUNCED, 1), C("p03", IP_BLOCKED, BOUNCED, 1),
+	    C("p04", IP_BLOCKED, BOUNCED, 1)),
+	REPORTN(M(1), 0, C("p05", IP_BLOCKED, BOUNCED, 1),
+	    C("p06", IP_BLOCKED, BOUNCED, 1), C("p07", IP_BLOCKED, BOUNCED, 1),
+	    C("p08", IP_BLOCKED, BOUNCED, 1)),
+	REPORTN(M(1), 0, C("p09", IP_BLOCKED, BOUNCED, 1),
+	    C("p10", IP_BLOCKED, BOUNCED, 1), C("p11", IP_BLOCKED, BOUNCED, 1),
+	    C("p12", IP_BLOCKED, BOUNCED, 1)),
+	REPORTN(M(1), 0, C("p13", IP_BLOCKED, BOUNCED, 1),
+	    C("p14", IP_BLOCKED, BOUNCED, 1), C("p15", IP_BLOCKED, BOUNCED, 1),
+	    C("p16", IP_BLOCKED, BOUNCED, 1)),
+	    EXPECT_NMARKS(0, 16),
+	TICK(M(30)), EXPECT(0, DRAINED, DRAIN, 0), EXPECT_UNTIL(0, H(1)),
+	TICK(H(1)), EXPECT(0, PROBATION, READY, 10))},
+
+/* an ended or cancelled window keeps its name for a day */
+{.name = "window-name-not-reused-while-remembered", .steps = STEPS(
+	WINDOW_ADD(0, "w1", "r0", NULL, H(24), H(26), false, NULL),
+	WINDOW_CANCEL(M(1), "w1", NULL),
+	WINDOW_ADD(M(2), "w1", "r0", NULL, M(2), H(2), false, "exists"),
+	WINDOW_ADD(M(2), "w2", "r0", NULL, M(2), H(2), false, NULL),
+	TICK(M(2)), EXPECT(0, MAINTENANCE, MAINT, 0),
+	RESTART(M(3)), EXPECT(0, MAINTENANCE, MAINT, 0),
+	TICK(H(2)), EXPECT(0, PROBATION, READY, 10))},
+
+/* a cordon that ends inside a running window goes straight to it */
+{.name = "cordon-ends-inside-a-window", .steps = STEPS(
+	DRAIN(0, 0, M(30), false, NULL),
+	WINDOW_ADD(M(1), "w1", "r0", NULL, M(1), H(1), false, NULL),
+	TICK(M(2)), EXPECT(0, CORDONED, DRAIN, 0),
+	TICK(M(30)), EXPECT_NEVENTS(1),
+	    EXPECT_EVENT(0, TRANSITION, MAINTENANCE, "window:w1"),
+	    EXPECT(0, MAINTENANCE, MAINT, 0),
+	TICK(H(1)), EXPECT(0, PROBATION, READY, 10))},
 };
 /* clang-format on */
 
@@ -1471,6 +1541,23 @@ test_conf_defaults(void **state)
 }
 
 static void
+test_conf_one_queue_rule(void **state)
+{
+	struct policy_conf pc;
+	struct policy_rule *r;
+	const char *errstr = NULL;
+
+	(void)state;
+	policy_conf_defaults(&pc);
+	r = &pc.rules[pc.nrules++];
+	*r = *policy_conf_rule(&pc, "deferred-queue");
+	snprintf(r->name, sizeof(r->name), "deferred-queue-2");
+	r->count = 100;
+	assert_int_equal(policy_conf_finish(&pc, &errstr), -1);
+	assert_non_null(strstr(errstr, "queue_deferred"));
+}
+
+static void
 test_min_active_rounding(void **state)
 {
 	static const struct {
@@ -1702,6 +1789,7 @@ main(void)
 	static const struct CMUnitTest direct[] = {
 	    cmocka_unit_test(test_conf_defaults),
 	    cmocka_unit_test(test_min_active_rounding),
+	    cmocka_unit_test(test_conf_one_queue_rule),
 	    cmocka_unit_test(test_new_relays_active),
 	    cmocka_unit_test(test_names),
 	    cmocka_unit_test(test_dirty),
