@@ -72,7 +72,7 @@ UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	wire_ctl
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
-FUZZERS := channel wire logline rules queueline
+FUZZERS := channel wire logline rules queueline policy
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
 .PHONY: all check unit integration fuzz-replay sanitize valgrind fuzz demo bench \
@@ -133,9 +133,13 @@ integration: $(PROGS)
 FUZZ_CFLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -I$(BUILD)/gen \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-DCLASSIFY_CHECK_PREFILTER
-FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c agent/queue.c
+FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c agent/queue.c \
+	controller/health.c controller/policy.c controller/policy_conf.c \
+	controller/policy_tick.c controller/policy_window.c \
+	controller/policy_json.c
 
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h)
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h) \
+    $(wildcard controller/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)clang $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB_SRCS) $(LDLIBS)

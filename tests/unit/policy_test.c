@@ -851,7 +851,7 @@ struct run {
 	uint64_t now; /* the last input's time */
 	uint64_t seq;
 	struct policy_conf conf;
-	char names[RELAYS_MAX][8];
+	char names[RELAYS_MAX][24];
 	struct policy_relay_conf relays[RELAYS_MAX];
 	size_t nrelays;
 	struct health *h;
@@ -1575,7 +1575,7 @@ test_min_active_rounding(void **state)
 	    {7, 3, false, 3},
 	};
 	struct policy_relay_conf relays[RELAYS_MAX];
-	char names[RELAYS_MAX][8];
+	char names[RELAYS_MAX][24];
 	struct policy_conf pc;
 	struct policy *p;
 	const char *errstr;
