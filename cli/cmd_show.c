@@ -299,7 +299,8 @@ show_events(const struct wire_ctl_reply *rep, size_t first)
 	putchar('\n');
 	cli_line(stdout, "recent events");
 	if (first >= rep->n_events)
-		cli_line(stdout, "  none");
+		cli_line(stdout,
+		    first > 0 ? "  none besides the deciding event" : "  none");
 	else
 		cli_print_events(
 		    stdout, "  ", rep->events + first, rep->n_events - first);
