@@ -418,22 +418,16 @@ policy_block_in_service(struct policy *p, size_t relay,
 		    policy_format_span(span, m->hold_s), until);
 		e = policy_emit(p, out, relay, POLICY_EV_TRANSITION, from,
 		    f->rule->name, f->provider, "%s", rs->reason);
-	} else if (rs->state == POLICY_PROBATION) {
-		/* keeps its ramp, at half weight, until the floor allows */
-		rs->floor_held = true;
-		policy_weigh(p, rs);
-		p->dirty[relay] = true;
-		policy_set_reason(rs,
-		    "%s wanted a drain (%s) until %s; min_active %zu refused "
-		    "it (%zu in service): weight halved",
-		    f->rule->name, f->provider[0] ? f->provider : "relay-wide",
-		    until, policy_min_active(p), policy_in_service(p));
-		e = policy_emit(p, out, relay, POLICY_EV_REFUSED, from,
-		    f->rule->name, f->provider, "%s", rs->reason);
 	} else {
+		/* in service at half weight; probation keeps its ramp */
 		rs->floor_held = true;
-		policy_enter(p, relay, POLICY_SUSPECT, now, m->until,
-		    f->rule->name, f->provider, "");
+		if (rs->state == POLICY_PROBATION) {
+			policy_weigh(p, rs);
+			p->dirty[relay] = true;
+		} else {
+			policy_enter(p, relay, POLICY_SUSPECT, now, m->until,
+			    f->rule->name, f->provider, "");
+		}
 		policy_set_reason(rs,
 		    "%s wanted a drain (%s) until %s; min_active %zu refused "
 		    "it (%zu in service): weight halved",
