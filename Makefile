@@ -69,7 +69,7 @@ PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	maillog classify store store_state report health notify policy config cli \
-	wire_ctl
+	wire_ctl ctl
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline policy

@@ -90,13 +90,13 @@ fleetd_config_party_cb(struct fleetd_config *c, const char *section,
 	if (cfg_section_is(section, "relay", &sname)) {
 		struct fleetd_relay *r = fleetd_config_relay(c, sname);
 
-		return (cfg_set(relay_fields, N(relay_fields), r, &r->seen,
-		    name, value, err, errlen));
+		return (cfg_set(relay_fields, CONFIG_N(relay_fields), r,
+		    &r->seen, name, value, err, errlen));
 	}
 	if (cfg_section_is(section, "operator", &sname)) {
 		struct fleetd_operator *o = fleetd_config_operator(c, sname);
 
-		return (cfg_set(operator_fields, N(operator_fields), o,
+		return (cfg_set(operator_fields, CONFIG_N(operator_fields), o,
 		    &o->seen, name, value, err, errlen));
 	}
 	snprintf(err, errlen, "unknown section [%s]", section);
@@ -120,8 +120,8 @@ fleetd_config_cb(void *user, const char *section, const char *name,
 	}
 	util_strlcpy(ctx->section, section, sizeof(ctx->section));
 	if (strcmp(section, "fleetd") == 0)
-		return (cfg_set(fleetd_fields, N(fleetd_fields), c, &c->seen,
-		    name, value, err, errlen));
+		return (cfg_set(fleetd_fields, CONFIG_N(fleetd_fields), c,
+		    &c->seen, name, value, err, errlen));
 	if (strcmp(section, "policy") == 0)
 		return (config_policy_cb(ctx, name, value, err, errlen));
 	if (cfg_section_is(section, "rule", &sname))
@@ -139,8 +139,8 @@ fleetd_config_check_relays(struct fleetd_config *c, char *err, size_t errlen)
 		struct fleetd_relay *r = &c->relays[i];
 
 		snprintf(what, sizeof(what), "[relay %s]", r->name);
-		if (cfg_check_required(relay_fields, N(relay_fields), r->seen,
-		        what, err, errlen) == -1)
+		if (cfg_check_required(relay_fields, CONFIG_N(relay_fields),
+		        r->seen, what, err, errlen) == -1)
 			return (-1);
 		for (size_t j = 0; j < i; j++) {
 			if (sodium_memcmp(r->agent_key, c->relays[j].agent_key,
@@ -193,8 +193,9 @@ fleetd_config_check_ops(struct fleetd_config *c, char *err, size_t errlen)
 		struct fleetd_operator *o = &c->ops[i];
 
 		snprintf(what, sizeof(what), "[operator %s]", o->name);
-		if (cfg_check_required(operator_fields, N(operator_fields),
-		        o->seen, what, err, errlen) == -1)
+		if (cfg_check_required(operator_fields,
+		        CONFIG_N(operator_fields), o->seen, what, err,
+		        errlen) == -1)
 			return (-1);
 		if (o->role_text[0] == '\0' ||
 		    strcmp(o->role_text, "read") == 0)
@@ -230,8 +231,8 @@ fleetd_config_load(
 	ctx->c = conf;
 	if (cfg_parse(path, fleetd_config_cb, ctx, err, errlen) == -1)
 		goto out;
-	if (cfg_check_required(fleetd_fields, N(fleetd_fields), conf->seen,
-	        "[fleetd]", msg, sizeof(msg)) == -1 ||
+	if (cfg_check_required(fleetd_fields, CONFIG_N(fleetd_fields),
+	        conf->seen, "[fleetd]", msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_relays(conf, msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_ops(conf, msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_policy(ctx, msg, sizeof(msg)) == -1) {

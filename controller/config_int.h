@@ -16,7 +16,7 @@
 #include "config.h"
 #include "policy.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define CONFIG_N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* libinih cuts a section name to 49 bytes; one that long may have been */
 #define CONFIG_SECTION_MAX 48

@@ -433,7 +433,7 @@ config_rule_action(void *obj, const struct config_key *k, const char *value,
 	struct policy_rule *r = obj;
 
 	(void)k;
-	for (size_t i = 0; i < N(actions); i++) {
+	for (size_t i = 0; i < CONFIG_N(actions); i++) {
 		if (strcmp(value, policy_action_name(actions[i])) == 0) {
 			r->action = actions[i];
 			return (0);
@@ -542,7 +542,7 @@ config_rule_cb(struct config_ctx *ctx, const char *rname, bool is_new,
 	if (is_new && config_rule_begin(ctx, rname, err, errlen) == -1)
 		return (-1);
 	i = (size_t)(ctx->rule - ctx->c->policy.rules);
-	if (config_key_set(rule_keys, N(rule_keys), ctx->rule,
+	if (config_key_set(rule_keys, CONFIG_N(rule_keys), ctx->rule,
 	        &ctx->rule_seen[i], name, value, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "[rule %s]: %s", rname, msg);
 		return (-1);
@@ -554,8 +554,8 @@ int
 config_policy_cb(struct config_ctx *ctx, const char *name, const char *value,
     char *err, size_t errlen)
 {
-	return (config_key_set(policy_keys, N(policy_keys), &ctx->c->policy,
-	    &ctx->policy_seen, name, value, err, errlen));
+	return (config_key_set(policy_keys, CONFIG_N(policy_keys),
+	    &ctx->c->policy, &ctx->policy_seen, name, value, err, errlen));
 }
 
 /* One rule against the limits that span keys and sections. */
@@ -569,7 +569,7 @@ fleetd_config_check_rule(
 
 	snprintf(what, sizeof(what), "[rule %s]", r->name);
 	if (ctx->rule_given[i]) {
-		for (size_t k = 0; k < N(rule_keys); k++) {
+		for (size_t k = 0; k < CONFIG_N(rule_keys); k++) {
 			if (rule_keys[k].required &&
 			    !(ctx->rule_seen[i] & (UINT32_C(1) << k))) {
 				snprintf(err, errlen, "%s: %s missing", what,

@@ -29,6 +29,7 @@
 #include "util.h"
 
 #define CORE_PRUNE_EVERY 3600  /* s between retention runs */
+#define CORE_PRUNE_BATCH 2000  /* reports per transaction */
 #define CORE_PENDING_MAX 10000 /* events kept while the store fails */
 #define CORE_AUDIT_MAX   256
 
@@ -572,19 +573,27 @@ core_run_batch(struct core *c, struct core_jobs *batch)
 	pthread_mutex_unlock(&c->mtx);
 }
 
+/*
+ * Retention, CORE_PRUNE_BATCH reports per tick until the backlog is gone
+ * (a first run after months without one must not hold the core for
+ * minutes), then hourly.
+ */
 static void
 core_prune(struct core *c, uint64_t now)
 {
 	uint64_t deleted = 0;
+	bool more = false;
 
 	c->next_prune = now + CORE_PRUNE_EVERY;
 	if (now <= c->conf->policy.retention_s)
 		return;
-	if (store_prune(c->st, now - c->conf->policy.retention_s, &deleted) ==
-	    -1) {
+	if (store_prune(c->st, now - c->conf->policy.retention_s,
+	        CORE_PRUNE_BATCH, &deleted, &more) == -1) {
 		core_store_warn(c, "retention", now);
 		return;
 	}
+	if (more)
+		c->next_prune = now; /* the next tick goes on */
 	if (deleted > 0)
 		log_info(
 		    "core: retention removed %" PRIu64 " reports", deleted);

@@ -10,10 +10,13 @@
 #include "log.h"
 #include "util.h"
 
-#define CTL_EVENTS_DEFAULT 200 /* events when the request names no limit */
-#define CTL_SHOW_EVENTS    20
-#define CTL_SHOW_SAMPLES   10
-#define CTL_SHOW_SPAN      86400 /* s: samples shown by show */
+#define CTL_EVENTS_DEFAULT  200 /* events when the request names no limit */
+#define CTL_SHOW_EVENTS     20
+#define CTL_SHOW_SAMPLES    10
+#define CTL_SHOW_SPAN       86400 /* s: samples shown by show */
+#define CTL_REPLY_BUDGET    (WIRE_MAX_MSG / 4 * 3) /* bytes of events */
+#define CTL_EVENT_OVERHEAD  512 /* an event's fields but reason, counts */
+#define CTL_SAMPLE_OVERHEAD 384 /* a sample's fields but its text */
 
 static const uint64_t ctl_health_spans[WIRE_HEALTH_WINDOWS] = {
     300, 3600, 86400};
@@ -362,6 +365,38 @@ ctl_maint_cancel(struct ctl_ctx *c, const struct fleetd_operator *op,
 	rep->ok = true;
 }
 
+/* An upper bound of what an event costs on the wire, in bytes. */
+static size_t
+ctl_event_size(const struct wire_event *e, bool with_samples)
+{
+	size_t n = CTL_EVENT_OVERHEAD + strlen(e->reason) + strlen(e->counts);
+
+	for (size_t i = 0; with_samples && i < e->n_samples; i++)
+		n += CTL_SAMPLE_OVERHEAD + strlen(e->samples[i].text);
+	return (n);
+}
+
+void
+ctl_trim_events(struct wire_ctl_reply *rep, size_t budget)
+{
+	size_t total = 0, skip = 0;
+
+	for (size_t i = 0; i < rep->n_events; i++)
+		total += ctl_event_size(&rep->events[i], true);
+	for (size_t i = 0; total > budget && i < rep->n_events; i++) {
+		total -= ctl_event_size(&rep->events[i], true);
+		total += ctl_event_size(&rep->events[i], false);
+		wire_event_fini(&rep->events[i]);
+	}
+	while (total > budget && skip < rep->n_events)
+		total -= ctl_event_size(&rep->events[skip++], false);
+	if (skip == 0)
+		return;
+	memmove(rep->events, rep->events + skip,
+	    (rep->n_events - skip) * sizeof(*rep->events));
+	rep->n_events -= skip;
+}
+
 static void
 ctl_events(struct ctl_ctx *c, const struct wire_ctl_request *req,
     struct wire_ctl_reply *rep)
@@ -377,6 +412,7 @@ ctl_events(struct ctl_ctx *c, const struct wire_ctl_request *req,
 		ctl_store_error(c, rep, "events");
 		return;
 	}
+	ctl_trim_events(rep, CTL_REPLY_BUDGET);
 	rep->ok = true;
 }
 

@@ -34,6 +34,13 @@ bool ctl_op_mutates(enum wire_ctl_op op);
 const char *ctl_op_name(enum wire_ctl_op op);
 
 /*
+ * Keeps the events of rep (oldest first) under about `budget` encoded
+ * bytes: the verbatim samples of the oldest events go first, then the
+ * oldest events themselves; the newest are kept whole.
+ */
+void ctl_trim_events(struct wire_ctl_reply *rep, size_t budget);
+
+/*
  * Executes req for operator op into *rep (rep->ok and rep->error say how
  * it went; caller frees with wire_ctl_reply_fini()).  Never fails as a
  * whole: every problem is an error reply.  Returns false if the operator's

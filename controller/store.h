@@ -188,13 +188,17 @@ int store_audit_add(struct store *s, uint64_t at, const char *operator_name,
     const char *role, const char *op, const char *detail, const char *result);
 
 /*
- * Retention: deletes reports (with their counters, samples, snapshots,
- * checks) received before `before`, and events and audit lines older than
- * it, in its own transaction (so never inside store_begin()); refuses
- * to run if foreign_keys is off, as the children go by ON DELETE CASCADE.
- * Sets *deleted to the reports removed.  Windows and relay states stay.
+ * Retention: deletes at most `limit` reports (with their counters,
+ * samples, snapshots, checks) received before `before` (each relay's
+ * newest report stays), and at most `limit` events and audit lines older
+ * than it, in its own transaction (so never inside store_begin()), so a
+ * large backlog goes in bounded steps; refuses to run if foreign_keys is
+ * off, as the children go by ON DELETE CASCADE.  Sets *deleted to the
+ * reports removed and *more if a limit was reached (call again).
+ * Windows and relay states stay.
  */
-int store_prune(struct store *s, uint64_t before, uint64_t *deleted);
+int store_prune(struct store *s, uint64_t before, size_t limit,
+    uint64_t *deleted, bool *more);
 
 /*
  * For tests and fleetctl diagnostics: the number of stored reports of

@@ -127,25 +127,29 @@ store_col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 	util_strlcpy(dst, t != NULL ? (const char *)t : "", size);
 }
 
-/* Unknown values (a newer fleetd wrote them) read as CLASS_OTHER. */
+/*
+ * Unknown values (a newer fleetd wrote them, or the file is damaged) read
+ * as values the wire accepts, so one odd row never makes a whole reply
+ * unsendable: a class as CLASS_OTHER, a status as STATUS_DEFERRED (not
+ * delivered, not final: the least that can be said).
+ */
 static inline enum reason_class
 store_col_class(sqlite3_stmt *st, int col)
 {
 	sqlite3_int64 v = sqlite3_column_int64(st, col);
 
-	if (v < 0 || v > CLASS_LAST)
+	if (v <= CLASS_UNSPEC || v > CLASS_LAST)
 		return (CLASS_OTHER);
 	return ((enum reason_class)v);
 }
 
-/* Unknown values read as STATUS_UNSPEC. */
 static inline enum delivery_status
 store_col_status(sqlite3_stmt *st, int col)
 {
 	sqlite3_int64 v = sqlite3_column_int64(st, col);
 
-	if (v < 0 || v > STATUS_LAST)
-		return (STATUS_UNSPEC);
+	if (v <= STATUS_UNSPEC || v > STATUS_LAST)
+		return (STATUS_DEFERRED);
 	return ((enum delivery_status)v);
 }
 

@@ -147,21 +147,33 @@ const struct store_sql store_state_stmts[STORE_STATE_NSTMTS] = {
         "INSERT INTO audit (at, operator, role, op, detail, result)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     STORE_S(FOREIGN_KEYS) = {"foreign_keys", "PRAGMA foreign_keys"},
+    /* a relay's newest report stays: status, agents and dedup need it */
     STORE_S(PRUNE_REPORTS) = {"prune reports",
-        "DELETE FROM reports WHERE received_at < ?1"},
-    STORE_S(
-        PRUNE_EVENTS) = {"prune events", "DELETE FROM events WHERE at < ?1"},
-    STORE_S(PRUNE_AUDIT) = {"prune audit", "DELETE FROM audit WHERE at < ?1"},
+        "DELETE FROM reports WHERE id IN (SELECT id FROM reports"
+        " WHERE received_at < ?1 AND id NOT IN (SELECT (SELECT x.id"
+        "  FROM reports x WHERE x.relay = r.name"
+        "  ORDER BY x.received_at DESC, x.id DESC LIMIT 1) FROM relays r)"
+        " ORDER BY id LIMIT ?2)"},
+    STORE_S(PRUNE_EVENTS) = {"prune events",
+        "DELETE FROM events WHERE id IN (SELECT id FROM events"
+        " WHERE at < ?1 ORDER BY id LIMIT ?2)"},
+    STORE_S(PRUNE_AUDIT) = {"prune audit",
+        "DELETE FROM audit WHERE id IN (SELECT id FROM audit"
+        " WHERE at < ?1 ORDER BY id LIMIT ?2)"},
 };
 
-/* Unknown values read as CHECK_UNSPEC. */
+/*
+ * Unknown values (a newer fleetd, a damaged file) read as CHECK_ERROR:
+ * "could not tell", and a value the wire accepts, so one odd row never
+ * makes a whole reply unsendable.
+ */
 static enum check_state
 store_col_check(sqlite3_stmt *st, int col)
 {
 	sqlite3_int64 v = sqlite3_column_int64(st, col);
 
-	if (v < 0 || v > CHECK_LAST)
-		return (CHECK_UNSPEC);
+	if (v <= CHECK_UNSPEC || v > CHECK_LAST)
+		return (CHECK_ERROR);
 	return ((enum check_state)v);
 }
 
@@ -186,6 +198,8 @@ store_read_sample(sqlite3_stmt *st, int col, struct wire_sample *m)
 	memset(m, 0, sizeof(*m));
 	store_col_text(
 	    st, col + STORE_SM_PROVIDER, m->provider, sizeof(m->provider));
+	if (!wire_provider_ok(m->provider)) /* a damaged row */
+		util_strlcpy(m->provider, "other", sizeof(m->provider));
 	m->cls = store_col_class(st, col + STORE_SM_CLASS);
 	m->status = store_col_status(st, col + STORE_SM_STATUS);
 	store_col_text(st, col + STORE_SM_DSN, m->dsn, sizeof(m->dsn));
@@ -664,34 +678,42 @@ store_check_foreign_keys(struct store *s)
 	return (0);
 }
 
+/* Runs one bounded delete; adds the rows it removed to *n. */
 static int
-store_prune_run(struct store *s, enum store_stmt id, uint64_t before)
+store_prune_run(struct store *s, enum store_stmt id, uint64_t before,
+    size_t limit, uint64_t *n)
 {
 	store_bind_u64(s, s->stmt[id], 1, before);
-	return (store_run(s, id));
+	store_bind_u64(s, s->stmt[id], 2, limit);
+	if (store_run(s, id) == -1)
+		return (-1);
+	*n += (uint64_t)sqlite3_changes(s->db); /* not counting cascades */
+	return (0);
 }
 
 /*
  * The relays' latest-report queries pick the newest remaining report by
- * (received_at, id), so they need nothing from the deleted rows.
+ * (received_at, id), and each relay keeps its newest one.
  */
 int
-store_prune(struct store *s, uint64_t before, uint64_t *deleted)
+store_prune(struct store *s, uint64_t before, size_t limit, uint64_t *deleted,
+    bool *more)
 {
-	uint64_t n;
+	uint64_t n = 0, others = 0;
 
 	if (store_check_foreign_keys(s) == -1 || store_begin(s) == -1)
 		return (-1);
-	if (store_prune_run(s, STORE_STMT_PRUNE_REPORTS, before) == -1)
-		goto fail;
-	n = (uint64_t)sqlite3_changes(s->db); /* not counting cascades */
-	if (store_prune_run(s, STORE_STMT_PRUNE_EVENTS, before) == -1 ||
-	    store_prune_run(s, STORE_STMT_PRUNE_AUDIT, before) == -1 ||
-	    store_commit(s) == -1)
-		goto fail;
+	if (store_prune_run(s, STORE_STMT_PRUNE_REPORTS, before, limit, &n) ==
+	        -1 ||
+	    store_prune_run(
+	        s, STORE_STMT_PRUNE_EVENTS, before, limit, &others) == -1 ||
+	    store_prune_run(
+	        s, STORE_STMT_PRUNE_AUDIT, before, limit, &others) == -1 ||
+	    store_commit(s) == -1) {
+		store_rollback(s);
+		return (-1);
+	}
 	*deleted = n;
+	*more = n == limit || others >= limit;
 	return (0);
-fail:
-	store_rollback(s);
-	return (-1);
 }

@@ -277,6 +277,9 @@ test_event_sanitized(void **state)
 	struct wire_ctl_reply c = {0};
 	struct store *s = open_synced(f);
 	const struct wire_event *e;
+	const char *errstr;
+	uint8_t *buf;
+	size_t len;
 
 	raw_exec(f, "INSERT INTO events (at, relay, kind, from_state, "
 	            "to_state, rule, provider, operator, counts, window_s, "
@@ -298,7 +301,11 @@ test_event_sanitized(void **state)
 	assert_int_equal(e->n_samples, WIRE_EVENT_SAMPLES_MAX);
 	assert_int_equal(strlen(e->samples[0].text), WIRE_TEXT_MAX);
 	assert_int_equal(e->samples[0].cls, CLASS_OTHER);
-	assert_int_equal(e->samples[0].status, STATUS_UNSPEC);
+	assert_int_equal(e->samples[0].status, STATUS_DEFERRED);
+	/* what the store returns must always be sendable */
+	c.ok = true;
+	assert_int_equal(wire_ctl_reply_encode(&c, &buf, &len, &errstr), 0);
+	free(buf);
 	wire_ctl_reply_fini(&c);
 	store_close(s);
 }
@@ -590,7 +597,7 @@ test_checks_latest(void **state)
 	assert_string_equal(c.checks[0].name, "ptr");
 	assert_int_equal(c.checks[0].state, CHECK_OK);
 	assert_string_equal(c.checks[1].detail, "listed on zen");
-	assert_int_equal(c.checks[1].state, CHECK_UNSPEC); /* unknown */
+	assert_int_equal(c.checks[1].state, CHECK_ERROR); /* unknown */
 	wire_ctl_reply_fini(&c);
 	assert_int_equal(store_checks_latest(s, "relay2", &c), 0);
 	assert_int_equal(c.n_checks, 0);
@@ -635,6 +642,7 @@ test_prune(void **state)
 	struct test_report t;
 	struct store *s = open_synced(f);
 	uint64_t ids[5], deleted = 99, last;
+	bool more;
 
 	for (uint64_t i = 1; i <= 3; i++) {
 		report_init(&t, 6, i);
@@ -649,10 +657,18 @@ test_prune(void **state)
 	assert_int_equal(
 	    store_audit_add(s, 300, "a", "admin", "x", "", "ok"), 0);
 	assert_int_equal(store_commit(s), 0);
-	assert_int_equal(store_prune(s, 250, &deleted), 0);
-	assert_int_equal(deleted, 3);
-	assert_rows(f, 1, 1); /* the children went with their reports */
-	assert_int_equal(raw_int(f, "SELECT received_at FROM reports"), 300);
+	/* a limit of 1 takes one report per call and says there is more */
+	assert_int_equal(store_prune(s, 250, 1, &deleted, &more), 0);
+	assert_int_equal(deleted, 1);
+	assert_true(more);
+	assert_int_equal(store_prune(s, 250, 1000, &deleted, &more), 0);
+	assert_int_equal(deleted, 1);
+	assert_false(more);
+	/* relay1 keeps 300; relay2's only report (100) is its newest: kept */
+	assert_rows(f, 2, 2); /* the children went with their reports */
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM reports WHERE "
+	                            "relay = 'relay2' AND received_at = 100"),
+	    1);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM events"), 3);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM event_samples"), 0);
 	assert_int_equal(raw_int(f, "SELECT count(*) FROM audit"), 1);
@@ -663,19 +679,20 @@ test_prune(void **state)
 	assert_int_equal(c.relays[0].reports, 1);
 	assert_true(c.relays[0].has_queue);
 	assert_int_equal(c.relays[0].queue.n_by, 2);
-	assert_false(c.relays[1].has_report);
+	assert_true(c.relays[1].has_report); /* a silent relay stays known */
+	assert_int_equal(c.relays[1].last_report_at, 100);
 	wire_ctl_reply_fini(&c);
-	assert_int_equal(store_prune(s, 250, &deleted), 0);
+	/* long past everything: each relay's newest report stays */
+	assert_int_equal(store_prune(s, 1000, 1000, &deleted, &more), 0);
 	assert_int_equal(deleted, 0);
-	/* everything gone: new event ids still grow */
-	assert_int_equal(store_prune(s, 1000, &deleted), 0);
-	assert_int_equal(deleted, 1);
-	assert_rows(f, 0, 0);
+	assert_rows(f, 2, 2);
+	assert_int_equal(raw_int(f, "SELECT count(*) FROM events"), 0);
+	/* new event ids still grow */
 	event_init(&e, 2000, "relay1", "transition", "active", "drained");
 	last = add_event(s, &e);
 	assert_true(last > ids[4]);
 	assert_int_equal(store_begin(s), 0);
-	assert_int_equal(store_prune(s, 1, &deleted), -1); /* own txn */
+	assert_int_equal(store_prune(s, 1, 10, &deleted, &more), -1);
 	store_rollback(s);
 	store_close(s);
 }
