@@ -70,8 +70,7 @@ struct core {
 	uint64_t store_warned; /* wall s of the last store warning */
 };
 
-/* ---- answers ----------------------------------------------------------------
- */
+/* ---- answers ------------------------------------------------------------- */
 
 void
 core_reply_agent(struct chan_call *call, const struct wire_agent_reply *a)
@@ -142,8 +141,7 @@ core_answer_ctl(
 	pthread_mutex_unlock(&c->reply_mtx);
 }
 
-/* ---- queue ------------------------------------------------------------------
- */
+/* ---- queue --------------------------------------------------------------- */
 
 void
 core_submit(struct core *c, struct core_job *j)
@@ -188,8 +186,7 @@ core_take(struct core *c, struct core_jobs *batch, uint64_t deadline)
 	return (more);
 }
 
-/* ---- events and their commit
- * -------------------------------------------------- */
+/* ---- events and their commit --------------------------------------------- */
 
 static struct wire_event *
 core_pending_new(struct core *c)
@@ -328,12 +325,12 @@ core_store_warn(struct core *c, const char *what, uint64_t now)
 }
 
 /*
- * Commits pending events, dirty states, windows and audit lines; then
- * hands the events to the notify hook.  On failure everything stays
- * pending for the next round.  Returns 0 or -1.
+ * Commits pending events (setting their ids), dirty states, windows and
+ * audit lines.  On failure everything stays pending for the next round.
+ * Returns 0 (saved, or nothing to save) or -1.
  */
 static int
-core_commit(struct core *c, uint64_t now)
+core_save(struct core *c, uint64_t now)
 {
 	bool dirty = c->windows_dirty || c->npending > 0 || c->naudit > 0;
 
@@ -351,6 +348,13 @@ core_commit(struct core *c, uint64_t now)
 		policy_clear_dirty(c->policy, i);
 	c->windows_dirty = false;
 	c->naudit = 0;
+	return (0);
+}
+
+/* After core_save(): hands the saved events to the notify hook. */
+static void
+core_saved(struct core *c)
+{
 	for (size_t i = 0; i < c->npending; i++) {
 		notify_post(c->notify, &c->pending[i]);
 		wire_event_fini(&c->pending[i]);
@@ -359,11 +363,18 @@ core_commit(struct core *c, uint64_t now)
 	c->stats.events += c->npending;
 	pthread_mutex_unlock(&c->mtx);
 	c->npending = 0;
+}
+
+static int
+core_commit(struct core *c, uint64_t now)
+{
+	if (core_save(c, now) == -1)
+		return (-1);
+	core_saved(c);
 	return (0);
 }
 
-/* ---- reports
- * ------------------------------------------------------------------- */
+/* ---- reports ------------------------------------------------------------- */
 
 /* Stores the batch's reports in one transaction; false if it failed. */
 static bool
@@ -437,8 +448,7 @@ core_ack(struct core *c, struct core_job *j, bool stored)
 	core_answer_agent(c, j, &a);
 }
 
-/* ---- control requests
- * ----------------------------------------------------------- */
+/* ---- control requests ---------------------------------------------------- */
 
 static void
 core_audit(struct core *c, const struct fleetd_operator *op,
@@ -498,8 +508,7 @@ core_run_ctl(struct core *c, struct core_job *j, struct wire_ctl_reply *rep,
 	c->windows_dirty |= ctx.windows_changed;
 }
 
-/* ---- the batch and the clock
- * ------------------------------------------------------ */
+/* ---- the batch and the clock --------------------------------------------- */
 
 static void
 core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
@@ -530,12 +539,49 @@ core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 	pthread_mutex_unlock(&c->mtx);
 }
 
+/* A control request's answer and the pending events it decided. */
+struct core_ctl_run {
+	struct wire_ctl_reply rep;
+	size_t first, last; /* c->pending[first..last) */
+};
+
+/* Copies the saved events of one verb (ids set, no samples) into rep. */
+static void
+core_ctl_events(struct core *c, struct core_ctl_run *r)
+{
+	size_t n = r->last - r->first;
+
+	if (n == 0 || !r->rep.ok || r->rep.n_events != 0)
+		return;
+	r->rep.events = xcalloc(n, sizeof(*r->rep.events));
+	for (size_t i = 0; i < n; i++) {
+		r->rep.events[i] = c->pending[r->first + i];
+		r->rep.events[i].n_samples = 0; /* texts stay with pending */
+	}
+	r->rep.n_events = n;
+}
+
+static void
+core_ctl_answer(
+    struct core *c, struct core_job *j, struct core_ctl_run *r, bool saved)
+{
+	if (saved)
+		core_ctl_events(c, r);
+	else if (r->rep.ok && ctl_op_mutates(j->ctl.op)) {
+		r->rep.ok = false;
+		snprintf(r->rep.error, sizeof(r->rep.error),
+		    "decided, but not saved yet (store error): it is "
+		    "retried; check fleetctl status");
+	}
+	core_answer_ctl(c, j, &r->rep);
+	wire_ctl_reply_fini(&r->rep);
+}
+
 static void
 core_run_batch(struct core *c, struct core_jobs *batch)
 {
 	uint64_t now = util_wall_s(), nctl = 0;
-	struct wire_ctl_reply *reps;
-	struct policy_out out = {0};
+	struct core_ctl_run *runs;
 	struct core_job *j;
 	size_t n = 0;
 	bool saved;
@@ -543,31 +589,29 @@ core_run_batch(struct core *c, struct core_jobs *batch)
 	core_run_reports(c, batch, now);
 	STAILQ_FOREACH(j, batch, entry)
 	nctl += j->kind == CORE_CTL;
-	reps = xcalloc(nctl + 1, sizeof(*reps));
+	runs = xcalloc(nctl + 1, sizeof(*runs));
 	STAILQ_FOREACH(j, batch, entry)
 	{
-		if (j->kind == CORE_CTL)
-			core_run_ctl(c, j, &reps[n++], now, &out);
+		struct policy_out out = {0};
+
+		if (j->kind != CORE_CTL)
+			continue;
+		runs[n].first = c->npending;
+		core_run_ctl(c, j, &runs[n].rep, now, &out);
+		core_take_events(c, &out, now);
+		runs[n++].last = c->npending;
 	}
-	core_take_events(c, &out, now);
-	saved = core_commit(c, now) == 0;
+	saved = core_save(c, now) == 0;
 	n = 0;
 	while ((j = STAILQ_FIRST(batch)) != NULL) {
 		STAILQ_REMOVE_HEAD(batch, entry);
-		if (j->kind == CORE_CTL) {
-			if (!saved && reps[n].ok && ctl_op_mutates(j->ctl.op)) {
-				reps[n].ok = false;
-				snprintf(reps[n].error, sizeof(reps[n].error),
-				    "decided, but not saved yet (store "
-				    "error): it is retried; check fleetctl "
-				    "status");
-			}
-			core_answer_ctl(c, j, &reps[n]);
-			wire_ctl_reply_fini(&reps[n++]);
-		}
+		if (j->kind == CORE_CTL)
+			core_ctl_answer(c, j, &runs[n++], saved);
 		core_job_free(j);
 	}
-	free(reps);
+	if (saved)
+		core_saved(c);
+	free(runs);
 	pthread_mutex_lock(&c->mtx);
 	c->stats.ctl += nctl;
 	pthread_mutex_unlock(&c->mtx);
@@ -636,8 +680,7 @@ core_thread(void *arg)
 	return (NULL);
 }
 
-/* ---- start and stop
- * ------------------------------------------------------------- */
+/* ---- start and stop ------------------------------------------------------ */
 
 struct core_restore {
 	struct core *c;

@@ -21,8 +21,7 @@
 #include "policy_int.h"
 #include "util.h"
 
-/* ---- the policy object ----------------------------------------------------
- */
+/* ---- the policy object --------------------------------------------------- */
 
 struct policy *
 policy_new(const struct policy_conf *pc, const struct policy_relay_conf *relays,
@@ -130,8 +129,7 @@ policy_floor_allows(const struct policy *p)
 	return (policy_in_service(p) >= policy_min_active(p) + 1);
 }
 
-/* ---- states and events ----------------------------------------------------
- */
+/* ---- states and events --------------------------------------------------- */
 
 void
 policy_weigh(const struct policy *p, struct policy_relay *rs)
@@ -213,8 +211,7 @@ policy_emit(struct policy *p, struct policy_out *out, size_t relay,
 	return (e);
 }
 
-/* ---- marks: blocks, drains and suspicions -----------------------------------
- */
+/* ---- marks: blocks, drains and suspicions -------------------------------- */
 
 static bool
 policy_mark_is_block(const struct policy_mark *m)
@@ -338,8 +335,7 @@ policy_marks_clear(struct policy *p, size_t relay, uint64_t now)
 	p->dirty[relay] = true;
 }
 
-/* ---- firing ---------------------------------------------------------------
- */
+/* ---- firing -------------------------------------------------------------- */
 
 struct policy_fire {
 	const struct policy_rule *rule;
@@ -555,8 +551,7 @@ policy_fire(struct policy *p, size_t relay, const struct policy_fire *f,
 		policy_fire_block(p, relay, f, now, out);
 }
 
-/* ---- rules over a report ----------------------------------------------------
- */
+/* ---- rules over a report ------------------------------------------------- */
 
 static bool
 policy_rule_provider_ok(const struct policy_rule *r, const char *provider)

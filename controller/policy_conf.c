@@ -75,8 +75,7 @@ policy_action_name(enum policy_action a)
 	return ("unknown");
 }
 
-/* ---- formatting -----------------------------------------------------------
- */
+/* ---- formatting ---------------------------------------------------------- */
 
 char *
 policy_format_span(char buf[POLICY_SPAN_LEN], uint64_t s)

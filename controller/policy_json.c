@@ -67,8 +67,7 @@ policy_relay_to_json(const struct policy *p, size_t relay)
 	return (text);
 }
 
-/* ---- reading ----------------------------------------------------------------
- */
+/* ---- reading ------------------------------------------------------------- */
 
 struct policy_json_rd {
 	const cJSON *o;

@@ -11,8 +11,7 @@
 #include "policy_int.h"
 #include "util.h"
 
-/* ---- time -----------------------------------------------------------------
- */
+/* ---- time ---------------------------------------------------------------- */
 
 /* A relay leaving a cordon or a window: drained if blocked, else probation. */
 void
@@ -209,8 +208,7 @@ policy_tick(struct policy *p, const struct health *h, uint64_t now,
 	policy_windows_prune(p, now);
 }
 
-/* ---- operator verbs -------------------------------------------------------
- */
+/* ---- operator verbs ------------------------------------------------------ */
 
 int
 policy_drain(struct policy *p, size_t relay, const char *op, const char *reason,
