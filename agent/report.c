@@ -347,7 +347,7 @@ report_loop_start(struct report_loop **lp, const struct agent_config *conf,
 	        errlen) == -1 ||
 	    watch_open(&l->watch, conf, spool_cursor(l->spool), err, errlen) ==
 	        -1 ||
-	    chan_conn_open(&l->conn, conf->controller, priv,
+	    chan_conn_open(&l->conn, conf->controller, CHAN_EP_AGENT, priv,
 	        conf->controller_key, err, errlen) == -1)
 		goto fail;
 	pthread_mutex_init(&l->mtx, NULL);

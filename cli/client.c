@@ -88,8 +88,8 @@ cli_ctl_call(const struct cli *cli, const struct wire_ctl_request *req,
 		snprintf(err, errlen, "request: %s", errstr);
 		goto out;
 	}
-	if (chan_conn_open(&conn, conf.controller, priv, conf.controller_key,
-	        err, errlen) == -1 ||
+	if (chan_conn_open(&conn, conf.controller, CHAN_EP_CONTROL, priv,
+	        conf.controller_key, err, errlen) == -1 ||
 	    chan_conn_call(conn, buf, len, &resp, &resplen,
 	        (unsigned)conf.timeout_ms, NULL, err, errlen) == -1)
 		goto out;

@@ -49,8 +49,8 @@ chan_socket_opts(nng_socket s)
 }
 
 int
-chan_conn_open(struct chan_conn **cp, const char *url, const uint8_t *priv,
-    const uint8_t *server_pub, char *err, size_t errlen)
+chan_conn_open(struct chan_conn **cp, const char *url, enum chan_endpoint ep,
+    const uint8_t *priv, const uint8_t *server_pub, char *err, size_t errlen)
 {
 	struct chan_conn *c = xcalloc(1, sizeof(*c));
 	int rv;
@@ -69,7 +69,7 @@ chan_conn_open(struct chan_conn **cp, const char *url, const uint8_t *priv,
 		free(c);
 		return (-1);
 	}
-	chan_client_init(&c->cli, priv, server_pub);
+	chan_client_init(&c->cli, priv, server_pub, ep);
 	*cp = c;
 	return (0);
 }
@@ -396,13 +396,18 @@ chan_listener_start(struct chan_listener **lp,
 {
 	struct chan_listener *l = xcalloc(1, sizeof(*l));
 	unsigned n = conf->nctx != 0 ? conf->nctx : CHAN_NCTX_DEFAULT;
+	struct chan_server_conf sc = {.priv = conf->priv,
+	    .keys = conf->keys,
+	    .nkeys = conf->nkeys,
+	    .endpoint = conf->endpoint,
+	    .hello_skew_ms = conf->hello_skew_ms};
 	int rv;
 
 	l->handler = conf->handler;
 	l->reject = conf->reject;
 	l->arg = conf->arg;
 	l->reject_arg = conf->reject_arg;
-	chan_server_init(&l->srv, conf->priv, conf->keys, conf->nkeys);
+	chan_server_init(&l->srv, &sc);
 	if ((rv = nng_mtx_alloc(&l->mtx)) != 0 ||
 	    (rv = nng_rep0_open(&l->sock)) != 0) {
 		snprintf(err, errlen, "rep socket: %s", nng_strerror(rv));

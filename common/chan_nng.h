@@ -29,12 +29,13 @@
 struct chan_conn;
 
 /*
- * Creates a connection to url (tcp://host:port) with our static private
- * key and fleetd's public key.  The dial happens in the background.
- * Returns 0 or -1 with a message in err.
+ * Creates a connection to url (tcp://host:port), fleetd's endpoint ep,
+ * with our static private key and fleetd's public key.  The dial happens
+ * in the background.  Returns 0 or -1 with a message in err.
  */
-int chan_conn_open(struct chan_conn **cp, const char *url, const uint8_t *priv,
-    const uint8_t *server_pub, char *err, size_t errlen);
+int chan_conn_open(struct chan_conn **cp, const char *url,
+    enum chan_endpoint ep, const uint8_t *priv, const uint8_t *server_pub,
+    char *err, size_t errlen);
 
 /* Closes the socket and wipes the keys; accepts NULL. */
 void chan_conn_close(struct chan_conn *c);
@@ -72,6 +73,8 @@ typedef void (*chan_reject_cb)(
 
 struct chan_listener_conf {
 	const char *url;
+	enum chan_endpoint endpoint;          /* which door this is */
+	uint64_t hello_skew_ms;               /* 0 for CHAN_HELLO_SKEW_MS */
 	const uint8_t *priv;                  /* our static private key */
 	const uint8_t (*keys)[NOISE_KEY_LEN]; /* allowlist */
 	size_t nkeys;
@@ -107,7 +110,7 @@ uint64_t chan_call_counter(const struct chan_call *call);
 struct chan_stats {
 	uint64_t handshakes; /* WELCOMEs sent */
 	uint64_t requests;   /* DATA accepted */
-	uint64_t rejected[CHAN_REJ_UNEXPECTED + 1];
+	uint64_t rejected[CHAN_REJ_MAX + 1];
 };
 
 void chan_listener_stats(struct chan_listener *l, struct chan_stats *st);

@@ -11,19 +11,22 @@
  */
 #include "channel.h"
 
+#include <assert.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "util.h"
 
-#define CHAN_PROLOGUE    "relayfleet/1"
-#define CHAN_MAC1_LABEL  "mac1----"
-#define CHAN_MAC1_LEN    16
-#define CHAN_SLOT_BITS   20
-#define CHAN_SLOT_MASK   ((1u << CHAN_SLOT_BITS) - 1)
-#define CHAN_MAX_PEERS   (1u << (CHAN_SLOT_BITS - 1))
-#define CHAN_MAX_COUNTER (UINT64_C(1) << 60)
+#define CHAN_PROLOGUE_AGENT   "relayfleet agent v1"
+#define CHAN_PROLOGUE_CONTROL "relayfleet control v1"
+#define CHAN_NS_PER_MS        UINT64_C(1000000)
+#define CHAN_MAC1_LABEL       "mac1----"
+#define CHAN_MAC1_LEN         16
+#define CHAN_SLOT_BITS        20
+#define CHAN_SLOT_MASK        ((1u << CHAN_SLOT_BITS) - 1)
+#define CHAN_MAX_PEERS        (1u << (CHAN_SLOT_BITS - 1))
+#define CHAN_MAX_COUNTER      (UINT64_C(1) << 60)
 
 static const char *const chan_reject_strs[] = {
     [CHAN_REJ_NONE] = "no error",
@@ -37,6 +40,7 @@ static const char *const chan_reject_strs[] = {
     [CHAN_REJ_AUTH] = "authentication failed",
     [CHAN_REJ_REPLAY] = "replayed or too old counter",
     [CHAN_REJ_UNEXPECTED] = "unexpected frame type",
+    [CHAN_REJ_CLOCK] = "hello timestamp too far from the controller clock",
 };
 
 const char *
@@ -95,6 +99,29 @@ void
 chan_reject_frame(enum chan_reject r, uint8_t out[CHAN_REJECT_LEN])
 {
 	chan_header(out, CHAN_REJECT, (uint16_t)r);
+}
+
+/* The Noise prologue of endpoint ep. */
+static const char *
+chan_prologue(enum chan_endpoint ep)
+{
+	switch (ep) {
+	case CHAN_EP_AGENT:
+		return (CHAN_PROLOGUE_AGENT);
+	case CHAN_EP_CONTROL:
+		return (CHAN_PROLOGUE_CONTROL);
+	}
+	assert(!"unknown endpoint");
+	return (CHAN_PROLOGUE_AGENT);
+}
+
+static void
+chan_hs_init(struct noise_hs *hs, enum noise_role role, const uint8_t *priv,
+    const uint8_t *rs, enum chan_endpoint ep)
+{
+	const char *p = chan_prologue(ep);
+
+	noise_hs_init(hs, role, priv, rs, (const uint8_t *)p, strlen(p));
 }
 
 static void
@@ -191,10 +218,12 @@ chan_session_open(struct chan_session *s, const uint8_t *frame, size_t len,
 /* ---- initiator ------------------------------------------------------- */
 
 void
-chan_client_init(
-    struct chan_client *c, const uint8_t *priv, const uint8_t *server_pub)
+chan_client_init(struct chan_client *c, const uint8_t *priv,
+    const uint8_t *server_pub, enum chan_endpoint ep)
 {
 	memset(c, 0, sizeof(*c));
+	(void)chan_prologue(ep); /* asserts it is one we know */
+	c->endpoint = ep;
 	memcpy(c->priv, priv, NOISE_KEY_LEN);
 	(void)noise_pubkey(c->pub, priv);
 	memcpy(c->server_pub, server_pub, NOISE_KEY_LEN);
@@ -233,8 +262,8 @@ chan_client_hello(
 	chan_put64(ts, c->last_ts);
 	randombytes_buf(&c->hs_index, sizeof(c->hs_index));
 	noise_hs_fini(&c->hs);
-	noise_hs_init(&c->hs, NOISE_INITIATOR, c->priv, c->server_pub,
-	    (const uint8_t *)CHAN_PROLOGUE, strlen(CHAN_PROLOGUE));
+	chan_hs_init(
+	    &c->hs, NOISE_INITIATOR, c->priv, c->server_pub, c->endpoint);
 	chan_header(out, CHAN_HELLO, 0);
 	chan_put32(out + 4, c->hs_index);
 	if (noise_hs_write1(&c->hs, ts, sizeof(ts), out + 8, &n) == -1)
@@ -346,15 +375,33 @@ chan_client_open(struct chan_client *c, const uint8_t *frame, size_t len,
 
 /* ---- responder ------------------------------------------------------- */
 
-void
-chan_server_init(struct chan_server *s, const uint8_t *priv,
-    const uint8_t (*keys)[NOISE_KEY_LEN], size_t n)
+static uint64_t
+chan_system_clock_cb(void *arg)
 {
+	(void)arg;
+	return (util_wall_ns());
+}
+
+void
+chan_server_init(struct chan_server *s, const struct chan_server_conf *conf)
+{
+	uint64_t skew_ms, now, oldest;
+	size_t n = conf->nkeys;
+
 	memset(s, 0, sizeof(*s));
+	(void)chan_prologue(conf->endpoint); /* asserts it is one we know */
+	s->endpoint = conf->endpoint;
+	skew_ms =
+	    conf->hello_skew_ms != 0 ? conf->hello_skew_ms : CHAN_HELLO_SKEW_MS;
+	s->skew_ns = skew_ms > UINT64_MAX / CHAN_NS_PER_MS
+	                 ? UINT64_MAX
+	                 : skew_ms * CHAN_NS_PER_MS;
+	s->clock = conf->clock != NULL ? conf->clock : chan_system_clock_cb;
+	s->clock_arg = conf->clock_arg;
 	if (n > CHAN_MAX_PEERS)
 		n = CHAN_MAX_PEERS;
-	memcpy(s->priv, priv, NOISE_KEY_LEN);
-	(void)noise_pubkey(s->pub, priv);
+	memcpy(s->priv, conf->priv, NOISE_KEY_LEN);
+	(void)noise_pubkey(s->pub, conf->priv);
 	chan_mac1_key(s->mac1_key, s->pub);
 	s->npeers = n;
 	s->peers = xcalloc(n, sizeof(*s->peers));
@@ -362,8 +409,12 @@ chan_server_init(struct chan_server *s, const uint8_t *priv,
 	for (size_t i = 0; i < 2 * n; i++) /* random first generations */
 		randombytes_buf(
 		    &s->sessions[i].gen, sizeof(s->sessions[i].gen));
-	for (size_t i = 0; i < n; i++)
-		memcpy(s->peers[i].pub, keys[i], NOISE_KEY_LEN);
+	now = s->clock(s->clock_arg);
+	oldest = now > s->skew_ns ? now - s->skew_ns : 0;
+	for (size_t i = 0; i < n; i++) {
+		memcpy(s->peers[i].pub, conf->keys[i], NOISE_KEY_LEN);
+		s->peers[i].last_ts = oldest;
+	}
 }
 
 void
@@ -417,6 +468,24 @@ chan_server_new_session(struct chan_server *s, size_t peer, uint64_t now_ms)
 	return (ns);
 }
 
+/*
+ * Checks HELLO timestamp t of peer against the clock: within the skew
+ * either way, and newer than the last one accepted from that key.
+ */
+static enum chan_reject
+chan_server_check_ts(const struct chan_server *s, size_t peer, uint64_t t)
+{
+	uint64_t now = s->clock(s->clock_arg);
+
+	if (t > now && t - now > s->skew_ns)
+		return (CHAN_REJ_CLOCK);
+	if (t < now && now - t > s->skew_ns)
+		return (CHAN_REJ_CLOCK);
+	if (t <= s->peers[peer].last_ts)
+		return (CHAN_REJ_STALE);
+	return (CHAN_REJ_NONE);
+}
+
 static int
 chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
     uint64_t now_ms, struct chan_rx *rx, uint8_t *out, enum chan_reject *rej)
@@ -438,8 +507,7 @@ chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
 		*rej = CHAN_REJ_MAC1;
 		return (-1);
 	}
-	noise_hs_init(&hs, NOISE_RESPONDER, s->priv, NULL,
-	    (const uint8_t *)CHAN_PROLOGUE, strlen(CHAN_PROLOGUE));
+	chan_hs_init(&hs, NOISE_RESPONDER, s->priv, NULL, s->endpoint);
 	*rej = CHAN_REJ_HANDSHAKE;
 	if (noise_hs_read1(
 	        &hs, frame + 8, len - 8 - CHAN_MAC1_LEN, ts, &plen) == -1 ||
@@ -450,8 +518,8 @@ chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
 	*rej = CHAN_REJ_DENIED;
 	if (!chan_server_find_peer(s, hs.rs, &peer))
 		goto out;
-	*rej = CHAN_REJ_STALE;
-	if ((t = chan_get64(ts)) <= s->peers[peer].last_ts)
+	t = chan_get64(ts);
+	if ((*rej = chan_server_check_ts(s, peer, t)) != CHAN_REJ_NONE)
 		goto out;
 	*rej = CHAN_REJ_HANDSHAKE;
 	if (noise_hs_write2(&hs, NULL, 0, out + 12, &n) == -1 ||

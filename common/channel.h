@@ -20,7 +20,12 @@
  * fleetd's public key costs it a scalar multiplication.  The timestamp
  * travels encrypted inside message 1, so only the holder of the static key
  * can make one; the responder accepts a HELLO only if its timestamp is
- * newer than the last one from that key.  Counters start at 1; a 64-entry
+ * within the skew (CHAN_HELLO_SKEW_MS by default) of its own wall clock and
+ * newer than the last one from that key; when the responder starts, the
+ * last one is (now - skew) for every key, so a HELLO captured before a
+ * restart does not replay after it.  The Noise prologue names the endpoint
+ * (agent or control), so a HELLO made for one is refused at the other
+ * even though both share fleetd's static key.  Counters start at 1; a 64-entry
  * window rejects replays, updated only after the AEAD verifies.  Initiators
  * start a new handshake CHAN_REKEY_AFTER_MS after the last one; responders
  * refuse sessions older than CHAN_REJECT_AFTER_MS.
@@ -54,6 +59,16 @@
 #define CHAN_REKEY_AFTER_MS  (10 * 60 * 1000)
 #define CHAN_REJECT_AFTER_MS (CHAN_REKEY_AFTER_MS + 60 * 1000)
 #define CHAN_REPLAY_WINDOW   64
+#define CHAN_HELLO_SKEW_MS   (5 * 60 * 1000)
+
+/* Which door of fleetd a channel goes through; part of the prologue. */
+enum chan_endpoint {
+	CHAN_EP_AGENT = 1,   /* fleet-agent: "relayfleet agent v1" */
+	CHAN_EP_CONTROL = 2, /* fleetctl: "relayfleet control v1" */
+};
+
+/* Wall clock in nanoseconds since the epoch (tests pass their own). */
+typedef uint64_t (*chan_clock_cb)(void *arg);
 
 /* Why a frame was refused; the numbers travel in REJECT frames. */
 enum chan_reject {
@@ -68,7 +83,9 @@ enum chan_reject {
 	CHAN_REJ_AUTH = 8,        /* AEAD failed */
 	CHAN_REJ_REPLAY = 9,      /* counter seen or too old */
 	CHAN_REJ_UNEXPECTED = 10, /* frame of the wrong kind here */
+	CHAN_REJ_CLOCK = 11,      /* HELLO timestamp beyond the skew */
 };
+#define CHAN_REJ_MAX CHAN_REJ_CLOCK /* the highest reason */
 
 /* A short lower-case text for logs ("key not allowed"); never NULL. */
 const char *chan_reject_str(enum chan_reject r);
@@ -92,6 +109,7 @@ struct chan_session {
 /* ---- initiator (fleet-agent, fleetctl) ------------------------------- */
 
 struct chan_client {
+	enum chan_endpoint endpoint;
 	uint8_t priv[NOISE_KEY_LEN], pub[NOISE_KEY_LEN];
 	uint8_t server_pub[NOISE_KEY_LEN], mac1_key[NOISE_KEY_LEN];
 	struct noise_hs hs;
@@ -102,9 +120,12 @@ struct chan_client {
 	uint64_t expect_answer; /* counter of the DATA awaiting its REPLY */
 };
 
-/* priv: our static private key; server_pub: fleetd's public key. */
-void chan_client_init(
-    struct chan_client *c, const uint8_t *priv, const uint8_t *server_pub);
+/*
+ * priv: our static private key; server_pub: fleetd's public key; ep: the
+ * endpoint we talk to.
+ */
+void chan_client_init(struct chan_client *c, const uint8_t *priv,
+    const uint8_t *server_pub, enum chan_endpoint ep);
 void chan_client_fini(struct chan_client *c);
 
 /* True if a session exists and is younger than CHAN_REKEY_AFTER_MS. */
@@ -152,20 +173,35 @@ struct chan_peer {
 	unsigned cur;     /* which of its two slots holds the newest session */
 };
 
+struct chan_server_conf {
+	const uint8_t *priv;                  /* our static private key */
+	const uint8_t (*keys)[NOISE_KEY_LEN]; /* allowlist, copied */
+	size_t nkeys;
+	enum chan_endpoint endpoint;
+	uint64_t hello_skew_ms; /* 0 for CHAN_HELLO_SKEW_MS */
+	chan_clock_cb clock;    /* NULL for the system's wall clock */
+	void *clock_arg;
+};
+
 struct chan_server {
+	enum chan_endpoint endpoint;
 	uint8_t priv[NOISE_KEY_LEN], pub[NOISE_KEY_LEN];
 	uint8_t mac1_key[NOISE_KEY_LEN];
+	uint64_t skew_ns;
+	chan_clock_cb clock;
+	void *clock_arg;
 	size_t npeers;
 	struct chan_peer *peers;       /* npeers, owned */
 	struct chan_session *sessions; /* 2 per peer: current, previous */
 };
 
 /*
- * Sets up a responder with static key priv and the allowlist keys[n]
- * (32 bytes each, copied).  Peer i is reported as i.  n may be 0.
+ * Sets up a responder with conf's static key and allowlist (nkeys keys of
+ * 32 bytes).  Peer i is reported as i.  nkeys may be 0.  Reads the clock
+ * once: every key's last HELLO timestamp starts at (now - skew).
  */
-void chan_server_init(struct chan_server *s, const uint8_t *priv,
-    const uint8_t (*keys)[NOISE_KEY_LEN], size_t n);
+void chan_server_init(
+    struct chan_server *s, const struct chan_server_conf *conf);
 void chan_server_fini(struct chan_server *s);
 
 struct chan_rx {
@@ -179,7 +215,8 @@ struct chan_rx {
 };
 
 /*
- * Handles one incoming frame.  HELLO: answers with a WELCOME in out.
+ * Handles one incoming frame.  HELLO: answers with a WELCOME in out; its
+ * timestamp is checked against conf->clock (CHAN_REJ_CLOCK, CHAN_REJ_STALE).
  * DATA: the payload is written to pt (which must hold len bytes); answer
  * it with chan_server_seal().  On refusal returns -1 with *rej set and a
  * REJECT frame in out.  In all cases *outlen is the frame to send (0 for

@@ -108,6 +108,8 @@ fleetd_listen(const char *url, const uint8_t *priv,
     struct ingest *in, struct fleetd_endpoint *ep)
 {
 	struct chan_listener_conf lc = {.url = url,
+	    .endpoint = strcmp(ep->what, "control") == 0 ? CHAN_EP_CONTROL
+	                                                 : CHAN_EP_AGENT,
 	    .priv = priv,
 	    .keys = keys,
 	    .nkeys = n,

@@ -374,12 +374,25 @@ fz_setup_handshake(struct chan_client *c, uint64_t ns, bool finish,
 		fz_check(fz_client_welcome(c, out, CHAN_WELCOME_LEN) == 0);
 }
 
+/* The server's wall clock: fixed, so findings reproduce. */
+static uint64_t
+fz_clock_cb(void *arg)
+{
+	(void)arg;
+	return (FZ_NOW_NS);
+}
+
 static void
 fz_setup(void)
 {
 	uint8_t spriv[NOISE_KEY_LEN], spub[NOISE_KEY_LEN], out[64];
 	uint8_t cpriv[NOISE_KEY_LEN], cpub[1][NOISE_KEY_LEN];
 	size_t n = 2 * sizeof(*fz.srv.sessions), len;
+	struct chan_server_conf sc = {.priv = spriv,
+	    .keys = (const uint8_t(*)[NOISE_KEY_LEN])cpub,
+	    .nkeys = 1,
+	    .endpoint = CHAN_EP_AGENT,
+	    .clock = fz_clock_cb};
 
 	fz_check(randombytes_set_implementation(&fz_rng) == 0);
 	fz_check(sodium_init() != -1);
@@ -387,11 +400,10 @@ fz_setup(void)
 	memset(cpriv, 0xc1, sizeof(cpriv));
 	fz_check(noise_pubkey(spub, spriv) == 0);
 	fz_check(noise_pubkey(cpub[0], cpriv) == 0);
-	chan_server_init(
-	    &fz.srv, spriv, (const uint8_t(*)[NOISE_KEY_LEN])cpub, 1);
-	chan_client_init(&fz.ready, cpriv, spub);
-	chan_client_init(&fz.pending, cpriv, spub);
-	chan_client_init(&fz.spare, cpriv, spub);
+	chan_server_init(&fz.srv, &sc);
+	chan_client_init(&fz.ready, cpriv, spub, CHAN_EP_AGENT);
+	chan_client_init(&fz.pending, cpriv, spub, CHAN_EP_AGENT);
+	chan_client_init(&fz.spare, cpriv, spub, CHAN_EP_AGENT);
 
 	memset(out, 0, sizeof(out));
 	fz_setup_handshake(&fz.ready, FZ_NOW_NS, true, fz.welcome);

@@ -4,7 +4,8 @@
  * chan_server_recv() and of the client side, each checked for its exact
  * enum chan_reject and, at the server, for the REJECT frame carrying it.
  * The fixture is a server that allows clients 0 and 1 (client 2 is not on
- * its allowlist).  Clocks are synthetic: FX_T0 ms, fx->ns for HELLOs.
+ * its allowlist).  Clocks are synthetic: FX_T0 ms, fx->ns for HELLOs and
+ * fx->wall for the server's wall clock (fx_clock_cb).
  * Frames under test are copied into buffers of their exact length, so
  * ASan sees any read past the end.
  */
@@ -28,6 +29,8 @@
 #define FX_MAC1_LEN  16
 #define FX_HELLO_MAC (CHAN_HELLO_LEN - FX_MAC1_LEN)
 #define NELEM(a)     (sizeof(a) / sizeof((a)[0]))
+#define FX_SEC       INT64_C(1000000000) /* ns */
+#define FX_MIN       (60 * FX_SEC)
 
 struct fx {
 	uint8_t spriv[NOISE_KEY_LEN], spub[NOISE_KEY_LEN];
@@ -35,7 +38,8 @@ struct fx {
 	uint8_t cpub[FX_NCLIENTS][NOISE_KEY_LEN];
 	struct chan_server srv;
 	struct chan_client cli[FX_NCLIENTS];
-	uint64_t ns; /* wall clock of the last HELLO */
+	uint64_t ns;   /* wall clock of the last HELLO */
+	uint64_t wall; /* the server's wall clock */
 	struct chan_rx rx;
 	uint8_t out[CHAN_WELCOME_LEN];
 	size_t outlen;
@@ -56,11 +60,27 @@ fx_put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void
-fx_server_init(struct fx *f)
+static uint64_t
+fx_clock_cb(void *arg)
 {
-	chan_server_init(&f->srv, f->spriv,
-	    (const uint8_t(*)[NOISE_KEY_LEN])f->cpub, FX_NALLOWED);
+	const struct fx *f = arg;
+
+	return (f->wall);
+}
+
+/* (Re)starts the server at f->wall as endpoint ep with skew_ms. */
+static void
+fx_server_start(struct fx *f, enum chan_endpoint ep, uint64_t skew_ms)
+{
+	struct chan_server_conf sc = {.priv = f->spriv,
+	    .keys = (const uint8_t(*)[NOISE_KEY_LEN])f->cpub,
+	    .nkeys = FX_NALLOWED,
+	    .endpoint = ep,
+	    .hello_skew_ms = skew_ms,
+	    .clock = fx_clock_cb,
+	    .clock_arg = f};
+
+	chan_server_init(&f->srv, &sc);
 }
 
 static int
@@ -73,10 +93,12 @@ fx_setup(void **state)
 	noise_keypair(f->spriv, f->spub);
 	for (size_t i = 0; i < FX_NCLIENTS; i++) {
 		noise_keypair(f->cpriv[i], f->cpub[i]);
-		chan_client_init(&f->cli[i], f->cpriv[i], f->spub);
+		chan_client_init(
+		    &f->cli[i], f->cpriv[i], f->spub, CHAN_EP_AGENT);
 	}
-	fx_server_init(f);
 	f->ns = UINT64_C(1700000000) * 1000000000;
+	f->wall = f->ns;
+	fx_server_start(f, CHAN_EP_AGENT, 0);
 	*state = f;
 	return (0);
 }
@@ -648,12 +670,12 @@ test_hello_replay(void **state)
 	assert_memory_equal(f->rx.key, f->cpub[0], NOISE_KEY_LEN);
 
 	/* a restarted client whose clock went back is refused too */
-	chan_client_init(&restarted, f->cpriv[0], f->spub);
+	chan_client_init(&restarted, f->cpriv[0], f->spub, CHAN_EP_AGENT);
 	assert_int_equal(chan_client_hello(&restarted, f->ns, hello), 0);
 	fx_expect_reject(
 	    f, "same timestamp", hello, sizeof(hello), FX_T0, CHAN_REJ_STALE);
 	chan_client_fini(&restarted);
-	chan_client_init(&restarted, f->cpriv[0], f->spub);
+	chan_client_init(&restarted, f->cpriv[0], f->spub, CHAN_EP_AGENT);
 	assert_int_equal(chan_client_hello(&restarted, f->ns - 1, hello), 0);
 	fx_expect_reject(
 	    f, "older timestamp", hello, sizeof(hello), FX_T0, CHAN_REJ_STALE);
@@ -661,6 +683,101 @@ test_hello_replay(void **state)
 	assert_int_equal(chan_client_hello(&restarted, f->ns + 1, hello), 0);
 	assert_int_equal(fx_recv(f, hello, sizeof(hello), FX_T0, pt), 0);
 	chan_client_fini(&restarted);
+}
+
+/* A fresh client of key 0 for endpoint ep sends a HELLO stamped ts. */
+static int
+fx_hello_at(struct fx *f, enum chan_endpoint ep, uint64_t ts)
+{
+	struct chan_client c;
+	uint8_t hello[CHAN_HELLO_LEN];
+	int rv;
+
+	chan_client_init(&c, f->cpriv[0], f->spub, ep);
+	assert_int_equal(chan_client_hello(&c, ts, hello), 0);
+	rv = fx_recv(f, hello, sizeof(hello), FX_T0, NULL);
+	chan_client_fini(&c);
+	return (rv);
+}
+
+static void
+test_hello_clock(void **state)
+{
+	static const struct {
+		const char *name;
+		enum chan_endpoint server, client;
+		uint64_t skew_ms; /* 0: the default, 5 min */
+		int64_t accepted; /* a HELLO at now + this is accepted first */
+		int64_t restart;  /* then the server restarts this much later */
+		int64_t off;      /* the HELLO under test: now + off */
+		enum chan_reject want; /* NONE: accepted */
+	} cases[] = {
+	    {"within skew, 4 min past", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, -1, 0,
+	        -4 * FX_MIN, CHAN_REJ_NONE},
+	    {"within skew, 4 min ahead", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, -1, 0,
+	        4 * FX_MIN, CHAN_REJ_NONE},
+	    {"exactly 5 min ahead", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, -1, 0,
+	        5 * FX_MIN, CHAN_REJ_NONE},
+	    {"5 min ahead + 1 ns", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, -1, 0,
+	        5 * FX_MIN + 1, CHAN_REJ_CLOCK},
+	    {"6 min ahead", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, -1, 0, 6 * FX_MIN,
+	        CHAN_REJ_CLOCK},
+	    {"6 min past, after a restart", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, 0,
+	        6 * FX_MIN, -6 * FX_MIN, CHAN_REJ_CLOCK},
+	    {"5 min past after a restart: the floor", CHAN_EP_AGENT,
+	        CHAN_EP_AGENT, 0, -1, 0, -5 * FX_MIN, CHAN_REJ_STALE},
+	    {"4 min past, after a restart", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, 0,
+	        4 * FX_MIN, -4 * FX_MIN + 1, CHAN_REJ_NONE},
+	    {"replayed older HELLO", CHAN_EP_AGENT, CHAN_EP_AGENT, 0, 0, 0,
+	        -FX_SEC, CHAN_REJ_STALE},
+	    {"skew 1 min: 2 min ahead", CHAN_EP_AGENT, CHAN_EP_AGENT, 60000, -1,
+	        0, 2 * FX_MIN, CHAN_REJ_CLOCK},
+	    {"skew 1 min: 2 min past", CHAN_EP_AGENT, CHAN_EP_AGENT, 60000, -1,
+	        0, -2 * FX_MIN, CHAN_REJ_CLOCK},
+	    {"skew 1 min: 30 s ahead", CHAN_EP_AGENT, CHAN_EP_AGENT, 60000, -1,
+	        0, 30 * FX_SEC, CHAN_REJ_NONE},
+	    {"control HELLO at the agent endpoint", CHAN_EP_AGENT,
+	        CHAN_EP_CONTROL, 0, -1, 0, 0, CHAN_REJ_HANDSHAKE},
+	    {"agent HELLO at the control endpoint", CHAN_EP_CONTROL,
+	        CHAN_EP_AGENT, 0, -1, 0, 0, CHAN_REJ_HANDSHAKE},
+	    {"control HELLO at the control endpoint", CHAN_EP_CONTROL,
+	        CHAN_EP_CONTROL, 0, -1, 0, 0, CHAN_REJ_NONE},
+	};
+	struct fx *f = *state;
+	const uint64_t base = f->wall;
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		int rv;
+
+		chan_server_fini(&f->srv);
+		f->wall = base;
+		fx_server_start(f, cases[i].server, cases[i].skew_ms);
+		if (cases[i].accepted >= 0 &&
+		    fx_hello_at(f, cases[i].client,
+		        f->wall + (uint64_t)cases[i].accepted) != 0)
+			fail_msg("%s: first HELLO refused: %s", cases[i].name,
+			    chan_reject_str(f->rej));
+		if (cases[i].restart != 0) {
+			chan_server_fini(&f->srv);
+			f->wall += (uint64_t)cases[i].restart;
+			fx_server_start(f, cases[i].server, cases[i].skew_ms);
+		}
+		rv = fx_hello_at(
+		    f, cases[i].client, f->wall + (uint64_t)cases[i].off);
+		if ((rv == 0) != (cases[i].want == CHAN_REJ_NONE) ||
+		    f->rej != cases[i].want)
+			fail_msg("%s: rv %d rej %d (%s), want %d (%s)",
+			    cases[i].name, rv, f->rej, chan_reject_str(f->rej),
+			    cases[i].want, chan_reject_str(cases[i].want));
+		if (rv == -1 && (f->outlen != CHAN_REJECT_LEN ||
+		                    f->out[2] != (uint8_t)cases[i].want))
+			fail_msg("%s: no REJECT frame", cases[i].name);
+		/* a refused timestamp locks nobody out */
+		if (cases[i].want == CHAN_REJ_CLOCK &&
+		    fx_hello_at(f, cases[i].client, f->wall + 1) != 0)
+			fail_msg("%s: a HELLO at now refused after it: %s",
+			    cases[i].name, chan_reject_str(f->rej));
+	}
 }
 
 static void
@@ -736,7 +853,7 @@ test_hello_wrong_server_key(void **state)
 	uint8_t hello[CHAN_HELLO_LEN], priv[NOISE_KEY_LEN], pub[NOISE_KEY_LEN];
 
 	noise_keypair(priv, pub);
-	chan_client_init(&c, f->cpriv[0], pub);
+	chan_client_init(&c, f->cpriv[0], pub, CHAN_EP_AGENT);
 	assert_int_equal(chan_client_hello(&c, f->ns, hello), 0);
 	fx_expect_reject(f, "HELLO for another controller", hello,
 	    sizeof(hello), FX_T0, CHAN_REJ_MAC1);
@@ -782,7 +899,7 @@ test_client_welcome(void **state)
 		int rv;
 
 		/* a fresh handshake each time: a failed read2 may spoil it */
-		chan_client_init(&fresh, f->cpriv[0], f->spub);
+		chan_client_init(&fresh, f->cpriv[0], f->spub, CHAN_EP_AGENT);
 		f->ns += 1000;
 		assert_int_equal(chan_client_hello(&fresh, f->ns, hello), 0);
 		assert_int_equal(
@@ -1074,7 +1191,7 @@ test_rekey(void **state)
 		if (fx_rekey_cycle(f))
 			return;
 		chan_server_fini(&f->srv);
-		fx_server_init(f);
+		fx_server_start(f, CHAN_EP_AGENT, 0);
 	}
 	fail_msg("session index collided four times");
 }
@@ -1132,14 +1249,15 @@ static void
 test_reject_str(void **state)
 {
 	(void)state;
-	for (int r = CHAN_REJ_NONE; r <= CHAN_REJ_UNEXPECTED; r++) {
+	for (int r = CHAN_REJ_NONE; r <= CHAN_REJ_MAX; r++) {
 		const char *s = chan_reject_str((enum chan_reject)r);
 
 		assert_non_null(s);
 		assert_string_not_equal(s, "unknown reason");
 	}
 	assert_string_equal(
-	    chan_reject_str((enum chan_reject)11), "unknown reason");
+	    chan_reject_str((enum chan_reject)(CHAN_REJ_MAX + 1)),
+	    "unknown reason");
 	assert_string_equal(
 	    chan_reject_str((enum chan_reject)0xffff), "unknown reason");
 }
@@ -1157,6 +1275,7 @@ main(void)
 	    T(test_reflection),
 	    T(test_reply_answer),
 	    T(test_hello_replay),
+	    T(test_hello_clock),
 	    T(test_hello_mac1),
 	    T(test_hello_denied),
 	    T(test_hello_wrong_server_key),
