@@ -111,6 +111,7 @@ report_cut(struct report_loop *l)
 		r.interval_end = r.interval_start; /* wall clock stepped back */
 	util_strlcpy(r.agent_version, REPORT_VERSION, sizeof(r.agent_version));
 	util_strlcpy(r.hostname, l->hostname, sizeof(r.hostname));
+	r.spool_bad = spool_bad_new(l->spool);
 	cursor = watch_fill_report(l->watch, &r);
 	r.has_queue = l->has_queue;
 	r.queue = l->queue; /* borrowed: taken back before the fini */
@@ -122,6 +123,7 @@ report_cut(struct report_loop *l)
 	else {
 		l->interval_start = r.interval_end;
 		watch_committed(l->watch);
+		spool_bad_announced(l->spool, r.spool_bad);
 	}
 	free(buf);
 	memset(&r.queue, 0, sizeof(r.queue));
@@ -149,9 +151,13 @@ report_sched_command(
 	}
 }
 
-/* Checks an Ack; returns 0 if it acknowledges (epoch, seq). */
+/*
+ * Checks an Ack; returns 0 if it acknowledges (epoch, seq), 1 if fleetd
+ * refused the Report for good (why says so), -1 to send it again later.
+ */
 static int
-report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf, size_t len)
+report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf, size_t len,
+    char *why, size_t whylen)
 {
 	struct wire_agent_reply a;
 	const char *errstr;
@@ -160,6 +166,11 @@ report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf, size_t len)
 		log_warnx(
 		    "report: bad ack for seq=%" PRIu64 ": %s", seq, errstr);
 		return (-1);
+	}
+	if (a.error[0] != '\0' && a.is_refused) {
+		snprintf(
+		    why, whylen, "fleetd refused it for good: %s", a.error);
+		return (1);
 	}
 	if (a.error[0] != '\0') {
 		log_warnx(
@@ -178,20 +189,46 @@ report_ack(struct report_loop *l, uint64_t seq, const uint8_t *buf, size_t len)
 	return (0);
 }
 
-/* Sends one spooled report; 1 sent, 0 nothing to send, -1 failed. */
+/* Moves spooled report seq aside so the ones after it can go out. */
+static void
+report_set_aside(struct report_loop *l, uint64_t seq, const char *why)
+{
+	int saved;
+
+	if (spool_set_aside(l->spool, seq) == -1) {
+		saved = errno;
+		log_warnx("spool: report seq=%" PRIu64 " set aside (%s), "
+		          "but the spool directory not synced: %s",
+		    seq, why, strerror(saved));
+		return;
+	}
+	log_warnx("spool: report seq=%" PRIu64 " set aside as bad-%020" PRIu64
+	          ": %s",
+	    seq, seq, why);
+}
+
+/*
+ * Sends one spooled report; 1 sent (or set aside), 0 nothing to send,
+ * -1 failed.
+ */
 static int
 report_send_one(struct report_loop *l)
 {
-	char err[256];
+	char err[WIRE_DETAIL_MAX + 64];
+	const char *why;
 	uint8_t *buf, *resp;
 	size_t len, resplen;
 	uint64_t seq;
 	int rv;
 
-	if ((rv = spool_peek(l->spool, &seq, &buf, &len)) <= 0) {
+	if ((rv = spool_peek(l->spool, &seq, &buf, &len, &why)) <= 0) {
 		if (rv == -1)
 			log_warn("spool: cannot read oldest report");
 		return (rv);
+	}
+	if (rv == SPOOL_PEEK_BAD) {
+		report_set_aside(l, seq, why);
+		return (1);
 	}
 	rv = chan_conn_call(l->conn, buf, len, &resp, &resplen,
 	    (unsigned)l->conf->request_timeout_ms, NULL, err, sizeof(err));
@@ -201,10 +238,14 @@ report_send_one(struct report_loop *l)
 		    "report: seq=%" PRIu64 " not delivered: %s", seq, err);
 		return (-1);
 	}
-	rv = report_ack(l, seq, resp, resplen);
+	rv = report_ack(l, seq, resp, resplen, err, sizeof(err));
 	free(resp);
 	if (rv == -1)
 		return (-1);
+	if (rv == 1) {
+		report_set_aside(l, seq, err);
+		return (1);
+	}
 	if (spool_ack(l->spool, seq) == -1)
 		log_warn("spool: cannot remove report seq=%" PRIu64, seq);
 	return (1);

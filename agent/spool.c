@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <sodium.h>
 
 #include "util.h"
+#include "wire.h"
 
 #define SPOOL_STATE_MAX 512
 
@@ -29,6 +31,7 @@ struct spool {
 	uint64_t epoch;
 	uint64_t last_seq; /* highest seq ever spooled */
 	uint64_t first;    /* oldest pending seq; > last_seq if none */
+	uint32_t bad_new;  /* set aside, not yet in a Report */
 	char cursor[SPOOL_CURSOR_MAX + 1];
 };
 
@@ -99,18 +102,25 @@ bad:
 	return (-1);
 }
 
-/* Parses "report-<20 digits>"; returns 0 if name is not one. */
+/* Parses "<prefix><20 digits>"; returns 0 if name is not one. */
 static uint64_t
-spool_file_seq(const char *name)
+spool_name_seq(const char *name, const char *prefix)
 {
+	size_t n = strlen(prefix);
 	uint64_t seq;
 	char *end;
 
-	if (strncmp(name, "report-", 7) != 0 || strlen(name) != 27 ||
-	    strspn(name + 7, "0123456789") != 20)
+	if (strncmp(name, prefix, n) != 0 || strlen(name) != n + 20 ||
+	    strspn(name + n, "0123456789") != 20)
 		return (0);
-	seq = strtoull(name + 7, &end, 10);
+	seq = strtoull(name + n, &end, 10);
 	return (*end == '\0' ? seq : 0);
+}
+
+static uint64_t
+spool_file_seq(const char *name)
+{
+	return (spool_name_seq(name, "report-"));
 }
 
 /*
@@ -259,18 +269,53 @@ spool_put(struct spool *s, uint64_t seq, const uint8_t *buf, size_t len,
 	return (0);
 }
 
+/* Returns NULL if buf is the Report the spool holds as seq, else why. */
+static const char *
+spool_check(const struct spool *s, uint64_t seq, const uint8_t *buf, size_t len)
+{
+	struct wire_report r;
+	const char *errstr;
+
+	if (wire_report_decode(&r, buf, len, &errstr) == -1)
+		return (errstr);
+	if (r.epoch != s->epoch)
+		errstr = "epoch is not the spool's";
+	else if (r.seq != seq)
+		errstr = "seq is not the one in the file name";
+	else
+		errstr = NULL;
+	wire_report_fini(&r);
+	return (errstr);
+}
+
 int
-spool_peek(struct spool *s, uint64_t *seq, uint8_t **buf, size_t *len)
+spool_peek(struct spool *s, uint64_t *seq, uint8_t **buf, size_t *len,
+    const char **why)
 {
 	char path[PATH_MAX + 32], *p;
+	size_t n;
 
 	if (s->first > s->last_seq)
 		return (0);
-	spool_path(s, s->first, path, sizeof(path));
-	if (util_read_file(path, SPOOL_REPORT_MAX, &p, len) == -1)
-		return (-1);
 	*seq = s->first;
+	spool_path(s, s->first, path, sizeof(path));
+	if (util_read_file(path, SPOOL_REPORT_MAX, &p, &n) == -1) {
+		if (errno == ENOENT)
+			*why = "file missing";
+		else if (errno == EFBIG)
+			*why = "file too large";
+		else if (errno == EINVAL)
+			*why = "not a regular file";
+		else
+			return (-1);
+		return (SPOOL_PEEK_BAD);
+	}
+	if ((*why = spool_check(s, s->first, (uint8_t *)p, n)) != NULL) {
+		free(p);
+		return (SPOOL_PEEK_BAD);
+	}
 	*buf = (uint8_t *)p;
+	*len = n;
 	return (1);
 }
 
@@ -288,4 +333,93 @@ spool_ack(struct spool *s, uint64_t seq)
 		return (-1);
 	s->first++;
 	return (0);
+}
+
+static int
+spool_sync_dir(const struct spool *s)
+{
+	int fd, rv;
+
+	if ((fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (-1);
+	rv = fsync(fd);
+	(void)close(fd);
+	return (rv);
+}
+
+/*
+ * Counts the bad-* files and finds the oldest.  Returns the count, or
+ * -1 (errno) if the directory is unreadable.
+ */
+static long
+spool_bad_scan(const struct spool *s, uint64_t *oldest)
+{
+	struct dirent *de;
+	uint64_t seq;
+	long n = 0;
+	DIR *d;
+
+	*oldest = UINT64_MAX;
+	if ((d = opendir(s->dir)) == NULL)
+		return (-1);
+	while ((de = readdir(d)) != NULL) {
+		if ((seq = spool_name_seq(de->d_name, "bad-")) == 0)
+			continue;
+		*oldest = seq < *oldest ? seq : *oldest;
+		n++;
+	}
+	closedir(d);
+	return (n);
+}
+
+/* Removes the oldest bad-* files beyond SPOOL_BAD_KEEP. */
+static int
+spool_bad_prune(const struct spool *s)
+{
+	char path[PATH_MAX + 32];
+	uint64_t oldest;
+	long n;
+
+	while ((n = spool_bad_scan(s, &oldest)) > SPOOL_BAD_KEEP) {
+		snprintf(
+		    path, sizeof(path), "%s/bad-%020" PRIu64, s->dir, oldest);
+		if (unlink(path) == -1 && errno != ENOENT)
+			return (-1);
+	}
+	return (n == -1 ? -1 : 0);
+}
+
+int
+spool_set_aside(struct spool *s, uint64_t seq)
+{
+	char from[PATH_MAX + 32], to[PATH_MAX + 32];
+	int rv = 0;
+
+	if (seq != s->first || s->first > s->last_seq) {
+		errno = EINVAL;
+		return (-1);
+	}
+	spool_path(s, seq, from, sizeof(from));
+	snprintf(to, sizeof(to), "%s/bad-%020" PRIu64, s->dir, seq);
+	if (rename(from, to) == -1 && errno != ENOENT && unlink(from) == -1 &&
+	    errno != ENOENT)
+		rv = -1;
+	s->first++;
+	if (s->bad_new < UINT32_MAX)
+		s->bad_new++;
+	if (spool_sync_dir(s) == -1 || spool_bad_prune(s) == -1)
+		rv = -1;
+	return (rv);
+}
+
+uint32_t
+spool_bad_new(const struct spool *s)
+{
+	return (s->bad_new);
+}
+
+void
+spool_bad_announced(struct spool *s, uint32_t n)
+{
+	s->bad_new -= n < s->bad_new ? n : s->bad_new;
 }

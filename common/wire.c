@@ -364,6 +364,7 @@ wire_report_from_pb(
 	r->seq = p->seq;
 	r->interval_start = p->interval_start;
 	r->interval_end = p->interval_end;
+	r->spool_bad = p->spool_bad;
 	r->has_queue = p->queue != NULL;
 	if (r->has_queue &&
 	    wire_queue_from_pb(&r->queue, p->queue, errstr) == -1)
@@ -390,6 +391,7 @@ wire_agent_reply_from_pb(
 	a->acked_epoch = p->acked_epoch;
 	a->acked_seq = p->acked_seq;
 	a->duplicate = p->duplicate != 0;
+	a->is_refused = p->refused != 0;
 	a->n_commands = p->n_commands;
 	for (size_t i = 0; i < p->n_commands; i++) {
 		c = p->commands[i];
@@ -555,6 +557,8 @@ wire_report_to_pb(
 	p->n_checks = r->n_checks;
 	p->agent_version = wire_unconst(r->agent_version);
 	p->hostname = wire_unconst(r->hostname);
+	p->has_spool_bad = r->spool_bad != 0;
+	p->spool_bad = r->spool_bad;
 }
 
 /* Packs m into a malloc'd buffer unless the peer would refuse its size. */
@@ -611,6 +615,8 @@ wire_agent_reply_encode(const struct wire_agent_reply *ar, uint8_t **buf,
 	rep.acked_seq = ar->acked_seq;
 	rep.duplicate = ar->duplicate;
 	rep.error = wire_unconst(ar->error);
+	rep.has_refused = ar->is_refused;
+	rep.refused = ar->is_refused;
 	for (size_t i = 0; i < ar->n_commands; i++) {
 		fleet__command__init(&cmd[i]);
 		cmd[i].has_type = cmd[i].has_report_interval_ms = 1;

@@ -103,6 +103,7 @@ struct wire_report {
 	struct wire_check *checks; /* owned */
 	char agent_version[WIRE_VERSION_MAX + 1];
 	char hostname[WIRE_HOST_MAX + 1];
+	uint32_t spool_bad; /* spool files set aside since the last Report */
 };
 
 enum wire_command_type {
@@ -122,6 +123,7 @@ struct wire_agent_reply {
 	size_t n_commands;
 	struct wire_command commands[WIRE_COMMANDS_MAX];
 	char error[WIRE_DETAIL_MAX + 1]; /* "" unless refused */
+	bool is_refused; /* with error: refused for good, never resend */
 };
 
 enum wire_ctl_op {

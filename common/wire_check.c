@@ -305,6 +305,10 @@ wire_validate_agent_reply(const struct wire_agent_reply *a, const char **errstr)
 			return (-1);
 		}
 	}
+	if (a->is_refused && a->error[0] == '\0') {
+		*errstr = "agent_reply.refused without error";
+		return (-1);
+	}
 	return (wire_check_str(a->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
 	    "agent_reply.error length", "agent_reply.error charset", errstr));
 }

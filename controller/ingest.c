@@ -2,7 +2,9 @@
 /* The request handlers (see ingest.h).  Run on nng threads. */
 #include "ingest.h"
 
+#include <inttypes.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,11 +52,16 @@ ingest_agent_cb(void *arg, struct chan_call *call, size_t peer,
 		log_warnx("ingest: relay=%s: bad report: %s",
 		    in->conf->relays[peer].name, errstr);
 		snprintf(a.error, sizeof(a.error), "bad report: %s", errstr);
+		a.is_refused = true; /* a resend would be refused again */
 		atomic_fetch_add(&in->bad_reports, 1);
 		free(j);
 		core_reply_agent(call, &a);
 		return;
 	}
+	if (j->report.spool_bad != 0)
+		log_warnx("ingest: relay=%s: agent set aside %" PRIu32
+		          " bad spool files",
+		    in->conf->relays[peer].name, j->report.spool_bad);
 	core_submit(in->core, j);
 }
 

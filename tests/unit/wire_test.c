@@ -381,6 +381,13 @@ enc_too_large(union any_msg *m)
 	}
 }
 
+static void
+enc_refused_no_error(union any_msg *m)
+{
+	m->a.is_refused = true;
+	m->a.error[0] = '\0';
+}
+
 static struct enc_case enc_cases[] = {
     {"encode: seq zero", K_REPORT, enc_seq_zero, "report.seq"},
     {"encode: epoch zero", K_REPORT, enc_epoch_zero, "report.epoch"},
@@ -401,6 +408,8 @@ static struct enc_case enc_cases[] = {
     {"encode: command unspec", K_AGENT_REPLY, enc_cmd_unspec, "command.type"},
     {"encode: commands max+1", K_AGENT_REPLY, enc_cmds_many,
         "agent_reply.commands count"},
+    {"encode: refused without error", K_AGENT_REPLY, enc_refused_no_error,
+        "agent_reply.refused without error"},
 };
 
 /* ---- validators and _fini ----------------------------------------------- */
@@ -442,6 +451,44 @@ test_validators(void **state)
 	}
 	assert_true(wire_text_ok("abcd", 4));
 	assert_false(wire_text_ok("abcde", 4));
+}
+
+/* Report.spool_bad and AgentReply.refused survive a round trip. */
+static void
+test_spool_bad_refused(void **state)
+{
+	static const uint32_t bad[] = {0, 1, 16, UINT32_MAX};
+	struct wire_report r, rr;
+	struct wire_agent_reply a, ar;
+	const char *errstr;
+	uint8_t *buf;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < NELEM(bad); i++) {
+		fx_report(&r);
+		r.spool_bad = bad[i];
+		assert_int_equal(
+		    wire_report_encode(&r, &buf, &len, &errstr), 0);
+		assert_int_equal(wire_report_decode(&rr, buf, len, &errstr), 0);
+		assert_int_equal(rr.spool_bad, bad[i]);
+		report_eq(&r, &rr);
+		free(buf);
+		wire_report_fini(&r);
+		wire_report_fini(&rr);
+	}
+	for (int refused = 0; refused <= 1; refused++) {
+		fx_agent_reply(&a);
+		util_strlcpy(a.error, "bad report: version", sizeof(a.error));
+		a.is_refused = refused;
+		assert_int_equal(
+		    wire_agent_reply_encode(&a, &buf, &len, &errstr), 0);
+		assert_int_equal(
+		    wire_agent_reply_decode(&ar, buf, len, &errstr), 0);
+		assert_int_equal(ar.is_refused, refused);
+		agent_reply_eq(&a, &ar);
+		free(buf);
+	}
 }
 
 static void
@@ -486,7 +533,7 @@ int
 main(void)
 {
 	struct CMUnitTest t[NELEM(rt_cases) + NELEM(pb_cases) +
-	                    NELEM(raw_cases) + NELEM(enc_cases) + 2];
+	                    NELEM(raw_cases) + NELEM(enc_cases) + 3];
 	size_t n = 0;
 
 	for (size_t i = 0; i < NELEM(rt_cases); i++)
@@ -500,5 +547,6 @@ main(void)
 		    &enc_cases[i]);
 	add_case(t, &n, "validators", test_validators, NULL);
 	add_case(t, &n, "fini zeroed", test_fini_zeroed, NULL);
+	add_case(t, &n, "spool_bad and refused", test_spool_bad_refused, NULL);
 	return (_cmocka_run_group_tests("wire", t, n, NULL, NULL));
 }
