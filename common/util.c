@@ -322,14 +322,15 @@ util_wait_signal(void)
 	return (sig);
 }
 
-int
-util_spawn(const char *path, const char *const argv[], int out, int err)
+/* util_spawn and util_spawn_env: envp in full; own_group for a hook. */
+static int
+util_spawn_with(const char *path, const char *const argv[],
+    const char *const envp[], int out, int err, bool own_group)
 {
-	static char *const env[] = {
-	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C", NULL};
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t sa;
 	sigset_t none, all;
+	short flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
 	pid_t pid;
 	int rv;
 
@@ -338,55 +339,11 @@ util_spawn(const char *path, const char *const argv[], int out, int err)
 	posix_spawnattr_init(&sa);
 	posix_spawnattr_setsigmask(&sa, &none);
 	posix_spawnattr_setsigdefault(&sa, &all);
-	posix_spawnattr_setflags(
-	    &sa, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
-	posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
-	posix_spawn_file_actions_addopen(
-	    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-	/* posix_spawn takes char *const[] but does not write to argv */
-	rv = posix_spawn(
-	    &pid, path, &fa, &sa, (char *const *)(uintptr_t)argv, env);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&sa);
-	if (rv != 0) {
-		errno = rv;
-		return (-1);
+	if (own_group) {
+		posix_spawnattr_setpgroup(&sa, 0);
+		flags |= POSIX_SPAWN_SETPGROUP;
 	}
-	return ((int)pid);
-}
-
-int
-util_spawn_env(const char *path, const char *const argv[],
-    const char *const env[], int out, int err)
-{
-	static const char *const base[] = {
-	    "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"};
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t sa;
-	sigset_t none, all;
-	const char **envp;
-	size_t n = 0, i = 0;
-	pid_t pid;
-	int rv;
-
-	while (env[n] != NULL)
-		n++;
-	envp = xcalloc(n + 3, sizeof(*envp));
-	envp[i++] = base[0];
-	envp[i++] = base[1];
-	for (size_t j = 0; j < n; j++)
-		envp[i++] = env[j];
-	sigemptyset(&none);
-	sigfillset(&all);
-	posix_spawnattr_init(&sa);
-	posix_spawnattr_setsigmask(&sa, &none);
-	posix_spawnattr_setsigdefault(&sa, &all);
-	posix_spawnattr_setpgroup(&sa, 0);
-	posix_spawnattr_setflags(&sa, POSIX_SPAWN_SETSIGMASK |
-	                                  POSIX_SPAWN_SETSIGDEF |
-	                                  POSIX_SPAWN_SETPGROUP);
+	posix_spawnattr_setflags(&sa, flags);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, out, STDOUT_FILENO);
 	posix_spawn_file_actions_adddup2(&fa, err, STDERR_FILENO);
@@ -397,10 +354,38 @@ util_spawn_env(const char *path, const char *const argv[],
 	    (char *const *)(uintptr_t)envp);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&sa);
-	free(envp);
 	if (rv != 0) {
 		errno = rv;
 		return (-1);
 	}
 	return ((int)pid);
+}
+
+#define UTIL_SPAWN_PATH "PATH=/usr/sbin:/usr/bin:/sbin:/bin"
+
+int
+util_spawn(const char *path, const char *const argv[], int out, int err)
+{
+	static const char *const env[] = {UTIL_SPAWN_PATH, "LC_ALL=C", NULL};
+
+	return (util_spawn_with(path, argv, env, out, err, false));
+}
+
+int
+util_spawn_env(const char *path, const char *const argv[],
+    const char *const env[], int out, int err)
+{
+	const char **envp;
+	size_t n = 0;
+	int rv;
+
+	while (env[n] != NULL)
+		n++;
+	envp = xcalloc(n + 3, sizeof(*envp));
+	envp[0] = UTIL_SPAWN_PATH;
+	envp[1] = "LC_ALL=C";
+	memcpy(&envp[2], env, n * sizeof(*envp));
+	rv = util_spawn_with(path, argv, envp, out, err, true);
+	free(envp);
+	return (rv);
 }
