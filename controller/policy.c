@@ -684,6 +684,7 @@ policy_queue_update(struct policy *p, size_t relay, const struct wire_report *r,
     const struct policy_rule *rule, uint64_t now)
 {
 	struct policy_relay *rs = &p->st[relay];
+	struct policy_relay was = *rs;
 
 	if (!r->has_queue || !r->queue.valid)
 		return;
@@ -695,7 +696,11 @@ policy_queue_update(struct policy *p, size_t relay, const struct wire_report *r,
 		rs->deferred_since = 0;
 		rs->deferred_fired = false;
 	}
-	p->dirty[relay] = true;
+	/* saved when an episode starts, ends, or its size moves within one */
+	if (rs->deferred_since != was.deferred_since ||
+	    rs->deferred_fired != was.deferred_fired ||
+	    (rs->deferred_since != 0 && rs->deferred_now != was.deferred_now))
+		p->dirty[relay] = true;
 }
 
 static void
@@ -704,9 +709,14 @@ policy_heard(
 {
 	struct policy_relay *rs = &p->st[relay];
 
+	/*
+	 * Not a reason to save the relay: after a restart silence counts
+	 * from fleetd's start, which is later than any saved last_report.
+	 */
 	rs->last_report = now;
 	if (rs->silent_alerted) {
 		rs->silent_alerted = false;
+		p->dirty[relay] = true;
 		policy_emit(p, out, relay, POLICY_EV_ALERT, rs->state,
 		    "agent-silent", "", "agent reporting again");
 	}
@@ -736,5 +746,4 @@ policy_report(struct policy *p, const struct health *h, size_t relay,
 			policy_eval_checks(p, relay, r, rule, now, out);
 	}
 	free(claimed);
-	p->dirty[relay] = true;
 }
