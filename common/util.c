@@ -248,7 +248,7 @@ util_read_file(const char *path, size_t max, char **buf, size_t *len)
 {
 	struct stat st;
 	char *p = NULL;
-	size_t off = 0;
+	size_t off = 0, cap;
 	ssize_t r;
 	int fd, saved;
 
@@ -264,9 +264,17 @@ util_read_file(const char *path, size_t max, char **buf, size_t *len)
 		errno = EFBIG;
 		goto fail;
 	}
-	p = xmalloc(max + 1);
+	/* sized by the file, grown if it grows: not max bytes up front */
+	cap = (size_t)st.st_size < 4096 ? 4096 : (size_t)st.st_size + 1;
+	if (cap > max + 1)
+		cap = max + 1;
+	p = xmalloc(cap + 1);
 	for (;;) {
-		r = read(fd, p + off, max + 1 - off);
+		if (off == cap && cap < max + 1) {
+			cap = cap > (max + 1) / 2 ? max + 1 : cap * 2;
+			p = xreallocarray(p, cap + 1, 1);
+		}
+		r = read(fd, p + off, cap - off);
 		if (r == -1) {
 			if (errno == EINTR)
 				continue;
