@@ -53,7 +53,7 @@ CTRL_SRCS := controller/config.c controller/config_policy.c \
 	controller/ctl.c controller/store_state.c controller/health.c \
 	controller/notify.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
-	controller/policy_json.c controller/core.c
+	controller/policy_json.c controller/core.c controller/config_lb.c
 CLI_SRCS := cli/client.c cli/print.c cli/cmd_status.c cli/cmd_keygen.c \
 	cli/cmd_classify.c cli/cmd_show.c cli/cmd_drain.c cli/cmd_maint.c \
 	cli/cmd_events.c cli/cmd_agents.c

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fleetd's configuration: [fleetd], [relay NAME]..., [operator NAME]...,
- * [policy] and [rule NAME]... (see docs/config.md).  Sections may come in
- * any order; a name defined twice, or a key used by two parties (two
+ * [policy], [rule NAME]... and [lb NAME]... (see docs/config.md).  Sections may
+ * come in any order; a name defined twice, or a key used by two parties (two
  * relays, two operators, a relay and an operator), is an error.
  *
  * This file reads the file, owns [fleetd], [relay NAME] and [operator
  * NAME], and runs the checks of the whole file; config_policy.c owns
- * [policy] and [rule NAME].
+ * [policy] and [rule NAME], config_lb.c [lb NAME].
  */
 #include "config.h"
 
@@ -124,6 +124,8 @@ fleetd_config_cb(void *user, const char *section, const char *name,
 		    &c->seen, name, value, err, errlen));
 	if (strcmp(section, "policy") == 0)
 		return (config_policy_cb(ctx, name, value, err, errlen));
+	if (cfg_section_is(section, "lb", &sname))
+		return (config_lb_cb(ctx, sname, name, value, err, errlen));
 	if (cfg_section_is(section, "rule", &sname))
 		return (config_rule_cb(
 		    ctx, sname, is_new, name, value, err, errlen));
@@ -235,6 +237,7 @@ fleetd_config_load(
 	        conf->seen, "[fleetd]", msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_relays(conf, msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_ops(conf, msg, sizeof(msg)) == -1 ||
+	    fleetd_config_check_lbs(conf, msg, sizeof(msg)) == -1 ||
 	    fleetd_config_check_policy(ctx, msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		goto out;
@@ -250,7 +253,9 @@ fleetd_config_free(struct fleetd_config *conf)
 {
 	free(conf->relays);
 	free(conf->ops);
+	free(conf->lbs);
 	conf->relays = NULL;
 	conf->ops = NULL;
-	conf->nrelays = conf->nops = 0;
+	conf->lbs = NULL;
+	conf->nrelays = conf->nops = conf->nlbs = 0;
 }

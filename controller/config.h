@@ -34,6 +34,32 @@ struct fleetd_operator {
 	uint32_t seen;
 };
 
+enum fleetd_lb_driver {
+	LB_DRIVER_HAPROXY,
+	LB_DRIVER_FILE,
+	LB_DRIVER_EXEC,
+};
+
+#define FLEETD_LB_MAX     16    /* [lb NAME] sections */
+#define FLEETD_LB_PAIRS   8     /* backend/server pairs in one lb_server */
+#define FLEETD_LB_TIMEOUT 2000  /* ms; haproxy */
+#define FLEETD_LB_EXEC_MS 5000  /* ms; exec */
+#define FLEETD_LB_RESYNC  30000 /* ms */
+
+/* [lb NAME] (docs/lb.md). */
+struct fleetd_lb {
+	char name[CFG_NAME_MAX + 1];
+	enum fleetd_lb_driver driver;
+	char target[FLEETD_STR_MAX]; /* socket, path or command: absolute */
+	uint64_t timeout_ms;         /* one exchange or one run */
+	uint64_t resync_ms;          /* everything again this often */
+	/* as written; target is the one of them the driver uses */
+	char driver_text[16];
+	char socket[FLEETD_STR_MAX], path[FLEETD_STR_MAX];
+	char command[FLEETD_STR_MAX];
+	uint32_t seen;
+};
+
 struct fleetd_config {
 	char agent_listen[FLEETD_STR_MAX];
 	char control_listen[FLEETD_STR_MAX];
@@ -44,6 +70,8 @@ struct fleetd_config {
 	struct fleetd_relay *relays; /* in file order */
 	size_t nops;
 	struct fleetd_operator *ops;
+	size_t nlbs;
+	struct fleetd_lb *lbs;     /* [lb NAME], in file order */
 	struct policy_conf policy; /* [policy] and [rule NAME] */
 };
 
@@ -59,5 +87,15 @@ int fleetd_config_load(
     struct fleetd_config *conf, const char *path, char *err, size_t errlen);
 
 void fleetd_config_free(struct fleetd_config *conf);
+
+const char *fleetd_lb_driver_name(enum fleetd_lb_driver d);
+
+/*
+ * Splits a relay's lb_server ("be/srv be2/srv2", checked at load) into
+ * pairs; returns how many (at most FLEETD_LB_PAIRS) were written to
+ * pairs[].
+ */
+size_t fleetd_lb_pairs(
+    const char *lb_server, char pairs[][CFG_NAME_MAX * 2 + 2], size_t max);
 
 #endif /* FLEET_CONTROLLER_CONFIG_H */

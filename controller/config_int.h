@@ -2,7 +2,8 @@
 /*
  * What config.c and config_policy.c share; nothing else includes this.
  * config.c reads the file and hands the keys of [policy] and [rule NAME]
- * to config_policy.c, which checks them again once the whole file is read.
+ * to config_policy.c and those of [lb NAME] to config_lb.c, which check
+ * them again once the whole file is read.
  * One thread: the one that runs fleetd_config_load().
  */
 #ifndef FLEET_CONTROLLER_CONFIG_INT_H
@@ -52,5 +53,18 @@ int config_rule_cb(struct config_ctx *ctx, const char *rname, bool is_new,
  */
 int fleetd_config_check_policy(
     struct config_ctx *ctx, char *err, size_t errlen);
+
+/*
+ * One key of [lb lname] (config_lb.c).  Returns 0, or -1 with err set.
+ */
+int config_lb_cb(struct config_ctx *ctx, const char *lname, const char *name,
+    const char *value, char *err, size_t errlen);
+
+/*
+ * After the whole file: each [lb NAME] has a driver and what it needs,
+ * and every relay's lb_server is backend/server pairs.  Returns 0, or -1
+ * with err set.
+ */
+int fleetd_config_check_lbs(struct fleetd_config *c, char *err, size_t errlen);
 
 #endif /* FLEET_CONTROLLER_CONFIG_INT_H */

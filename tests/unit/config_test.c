@@ -305,6 +305,32 @@ check_parties(const struct fleetd_config *c)
 	assert_int_equal(c->ops[0].role, ROLE_ADMIN);
 }
 
+#define LB_RELAY(pairs)                                                        \
+	"[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A                       \
+	"\nlb_server = " pairs "\n"
+
+static void
+check_lbs(const struct fleetd_config *c)
+{
+	char pairs[FLEETD_LB_PAIRS][CFG_NAME_MAX * 2 + 2];
+
+	assert_int_equal(c->nlbs, 3);
+	assert_string_equal(c->lbs[0].name, "edge1");
+	assert_int_equal(c->lbs[0].driver, LB_DRIVER_HAPROXY);
+	assert_non_null(strstr(c->lbs[0].target, "/absent.sock"));
+	assert_int_equal(c->lbs[0].timeout_ms, 500);
+	assert_int_equal(c->lbs[0].resync_ms, 5000);
+	assert_int_equal(c->lbs[1].driver, LB_DRIVER_FILE);
+	assert_int_equal(c->lbs[1].timeout_ms, FLEETD_LB_TIMEOUT);
+	assert_int_equal(c->lbs[1].resync_ms, FLEETD_LB_RESYNC);
+	assert_int_equal(c->lbs[2].driver, LB_DRIVER_EXEC);
+	assert_int_equal(c->lbs[2].timeout_ms, FLEETD_LB_EXEC_MS);
+	assert_int_equal(
+	    fleetd_lb_pairs(c->relays[0].lb_server, pairs, FLEETD_LB_PAIRS), 2);
+	assert_string_equal(pairs[0], "be/s1");
+	assert_string_equal(pairs[1], "be2/s1");
+}
+
 #define RULE(name, body) "[rule " name "]\n" body
 #define NEW(body)        RULE("new", "class = tls\naction = drain\n" body)
 #define RULE_NOHOLD(name, cls)                                                 \
@@ -504,6 +530,57 @@ static const struct {
         ": [rule q]: queue_deferred takes no providers", NULL},
     {"unknown section", HEAD "[rules x]\nclass = tls\n",
         ":5: unknown section [rules x]", NULL},
+    /* [lb NAME] and lb_server (docs/lb.md) */
+    {"lb every driver",
+        HEAD LB_RELAY(
+            "be/s1 be2/s1") "[lb edge1]\ndriver = haproxy\n"
+                            "socket = @DIR@/absent.sock\ntimeout = "
+                            "500ms\nresync = 5s\n"
+                            "[lb pool]\ndriver = file\npath = @DIR@\n"
+                            "[lb hook]\ndriver = exec\ncommand = @DIR@/hook\n",
+        NULL, check_lbs},
+    {"lb without driver", HEAD "[lb e]\nsocket = /run/x.sock\n",
+        ": [lb e]: driver must be haproxy, file or exec (driver missing)",
+        NULL},
+    {"lb unknown driver", HEAD "[lb e]\ndriver = f5\n",
+        ": [lb e]: driver must be haproxy, file or exec", NULL},
+    {"lb haproxy without socket", HEAD "[lb e]\ndriver = haproxy\n",
+        ": [lb e]: driver haproxy needs socket", NULL},
+    {"lb haproxy with command",
+        HEAD "[lb e]\ndriver = haproxy\nsocket = /run/x.sock\n"
+             "command = @DIR@/hook\n",
+        ": [lb e]: driver haproxy takes no command (it takes socket)", NULL},
+    {"lb socket relative", HEAD "[lb e]\ndriver = haproxy\nsocket = x.sock\n",
+        ":6: [lb e]: socket: not an absolute path", NULL},
+    {"lb file not a directory",
+        HEAD "[lb p]\ndriver = file\npath = @DIR@/plain\n", ": [lb p]: path ",
+        NULL},
+    {"lb exec not executable",
+        HEAD "[lb h]\ndriver = exec\ncommand = @DIR@/plain\n",
+        "/plain: not an executable file", NULL},
+    {"lb timeout too long",
+        HEAD "[lb e]\ndriver = haproxy\nsocket = /run/x.sock\n"
+             "timeout = 2m\n",
+        "timeout: duration too long", NULL},
+    {"lb resync too short",
+        HEAD "[lb e]\ndriver = haproxy\nsocket = /run/x.sock\n"
+             "resync = 100ms\n",
+        "resync: duration too short", NULL},
+    {"lb unknown key", HEAD "[lb e]\ndriver = haproxy\nweight = 3\n",
+        ":6: [lb e]: unknown key 'weight'", NULL},
+    {"lb name charset", HEAD "[lb e/1]\ndriver = haproxy\n",
+        "[lb e/1]: name must be 1-63 characters", NULL},
+    {"lb_server without slash", HEAD LB_RELAY("nodash"),
+        ": [relay r1]: lb_server: \"nodash\" is not backend/server", NULL},
+    {"lb_server empty half", HEAD LB_RELAY("be/"),
+        "lb_server: \"be/\" is not backend/server", NULL},
+    {"lb_server bad character", HEAD LB_RELAY("be/s;1"),
+        "lb_server: \"be/s;1\" is not backend/server", NULL},
+    {"lb_server twice", HEAD LB_RELAY("be/s1 be/s1"),
+        ": [relay r1]: lb_server: be/s1 given twice", NULL},
+    {"lb_server nine pairs",
+        HEAD LB_RELAY("a/1 b/1 c/1 d/1 e/1 f/1 g/1 h/1 i/1"),
+        ": [relay r1]: lb_server: more than 8 pairs", NULL},
     /* keys: one party each */
     {"relays and operator",
         HEAD "[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A
