@@ -53,7 +53,10 @@ CTRL_SRCS := controller/config.c controller/config_policy.c \
 	controller/ctl.c controller/store_state.c controller/health.c \
 	controller/notify.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
-	controller/policy_json.c controller/core.c controller/config_lb.c
+	controller/policy_json.c controller/core.c controller/config_lb.c \
+	controller/lb.c controller/lb_driver.c controller/lb_haproxy.c \
+	controller/lb_haproxy_parse.c controller/lb_file.c controller/lb_exec.c \
+	controller/lb_track.c
 CLI_SRCS := cli/client.c cli/print.c cli/cmd_status.c cli/cmd_keygen.c \
 	cli/cmd_classify.c cli/cmd_show.c cli/cmd_drain.c cli/cmd_maint.c \
 	cli/cmd_events.c cli/cmd_agents.c
@@ -69,10 +72,10 @@ PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	maillog classify store store_state report health notify policy config cli \
-	wire_ctl ctl
+	wire_ctl ctl lb lb_haproxy lb_file lb_exec
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
-FUZZERS := channel wire logline rules queueline policy
+FUZZERS := channel wire logline rules queueline policy haproxy pool
 FUZZ_BINS := $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZERS))
 
 .PHONY: all check unit integration fuzz-replay sanitize valgrind fuzz demo bench \
@@ -136,7 +139,8 @@ FUZZ_CFLAGS := -g -O1 -std=c11 -D_DEFAULT_SOURCE -D_GNU_SOURCE -Icommon -I$(BUIL
 FUZZ_LIB_SRCS := $(COMMON_SRCS) $(GEN_SRCS) agent/logline.c agent/queue.c \
 	controller/health.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
-	controller/policy_json.c
+	controller/policy_json.c controller/lb_driver.c \
+	controller/lb_haproxy_parse.c controller/lb_file.c
 
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRCS) $(GEN_HDRS) $(wildcard common/*.h) \
     $(wildcard controller/*.h)
