@@ -44,7 +44,7 @@ GEN_HDRS := $(BUILD)/gen/fleet.pb-c.h
 COMMON_SRCS := common/log.c common/util.c common/reason.c common/cfg.c \
 	common/keys.c common/noise.c common/channel.c common/chan_nng.c \
 	common/wire.c common/wire_check.c common/wire_ctl.c common/classify.c \
-	common/classify_rules.c
+	common/classify_rules.c common/wire_ctl_lb.c
 AGENT_SRCS := agent/config.c agent/queue.c agent/spool.c agent/report.c \
 	agent/tally.c agent/checks.c agent/logline.c agent/maillog.c \
 	agent/watch.c agent/summarize.c
@@ -59,7 +59,7 @@ CTRL_SRCS := controller/config.c controller/config_policy.c \
 	controller/lb_track.c
 CLI_SRCS := cli/client.c cli/print.c cli/cmd_status.c cli/cmd_keygen.c \
 	cli/cmd_classify.c cli/cmd_show.c cli/cmd_drain.c cli/cmd_maint.c \
-	cli/cmd_events.c cli/cmd_agents.c
+	cli/cmd_events.c cli/cmd_agents.c cli/cmd_lb.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -72,7 +72,8 @@ PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	maillog classify store store_state report health notify policy config cli \
-	wire_ctl ctl lb lb_haproxy lb_file lb_exec
+	cli_print cli_lb wire_ctl wire_ctl_decode wire_lb ctl lb lb_haproxy lb_file \
+	lb_exec
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline policy haproxy pool

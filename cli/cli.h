@@ -146,6 +146,16 @@ int cmd_events_parse(int argc, char **argv, uint64_t now,
     struct wire_ctl_request *req, const char **errstr);
 int cmd_agents_parse(
     int argc, char **argv, struct wire_ctl_request *req, const char **errstr);
+int cmd_lb_parse(
+    int argc, char **argv, struct wire_ctl_request *req, const char **errstr);
+
+/*
+ * The human output of `status` and `lb` for a reply of fleetd, to fp
+ * (cleaned); cmd_lb_json() is the document of `lb --json` (caller owns).
+ */
+void cmd_status_print(FILE *fp, const struct wire_ctl_reply *rep);
+void cmd_lb_print(FILE *fp, const struct wire_ctl_reply *rep);
+cJSON *cmd_lb_json(const struct wire_ctl_reply *rep);
 
 /*
  * True if rep->events[0] of a show reply is the event that put the relay
@@ -214,6 +224,26 @@ void cli_print_events(
 void cli_print_sample(
     FILE *fp, const char *indent, const struct wire_sample *s);
 
+/*
+ * What an lb has for a relay (wire_lb_applied): "ready 100%", or
+ * "unknown" when it could not be read back.
+ */
+void cli_format_lb_state(
+    char *buf, size_t len, const struct wire_lb_applied *l);
+
+/*
+ * The APPLIED cell of `status`: "-" when fleetd sent no lb entry for r
+ * (every lb is as wanted), else the first entry as "edge1: ready 100%",
+ * "edge1: unknown" or "edge1: held" (the capacity floor held the change
+ * back), with " +N" for N more entries.  Not cleaned: for cli_table_add().
+ */
+void cli_format_applied(
+    char *buf, size_t len, const struct wire_relay_status *r);
+
+/* The table of r->lb for `show`: LB, TARGET, APPLIED (", held"), ERROR. */
+void cli_print_lb_applied(
+    FILE *fp, const char *indent, const struct wire_relay_status *r);
+
 /* ---- print.c: JSON (every builder returns a new cJSON the caller owns) -- */
 
 cJSON *cli_json_relay(const struct wire_relay_status *r, uint64_t now);
@@ -228,6 +258,9 @@ cJSON *cli_json_events(const struct wire_event *events, size_t n);
 void cli_json_str(cJSON *o, const char *key, const char *s);
 void cli_json_opt(cJSON *o, const char *key, const char *s);
 
+/* Adds unix time t as key of o, or null for 0 (not yet, never). */
+void cli_json_time(cJSON *o, const char *key, uint64_t t);
+
 /* Prints doc on one line of stdout and frees it. */
 void cli_json_print(cJSON *doc);
 
@@ -240,5 +273,6 @@ int cmd_enable(struct cli *cli, int argc, char **argv); /* in cmd_drain.c */
 int cmd_maint(struct cli *cli, int argc, char **argv);
 int cmd_events(struct cli *cli, int argc, char **argv);
 int cmd_agents(struct cli *cli, int argc, char **argv);
+int cmd_lb(struct cli *cli, int argc, char **argv);
 
 #endif /* FLEET_CLI_CLI_H */

@@ -3,7 +3,8 @@
  * fleetctl show RELAY: everything fleetd knows about one relay: its state
  * and why (rule, provider, reason, since, until, intent and weight), the
  * event that decided it with its counts, window and verbatim receiver
- * texts, per-provider health over 5 min / 1 h / 24 h, the agent's self
+ * texts, what the load balancers have where it is not the intent,
+ * per-provider health over 5 min / 1 h / 24 h, the agent's self
  * checks, the queue, recent texts, maintenance windows and recent events.
  * fleetd puts the deciding event first in reply.events when there is one
  * (cmd_show_has_decider()); the others follow, oldest first.
@@ -142,6 +143,17 @@ show_decider(const struct wire_event *e, uint64_t now)
 	    stdout, "  reason    %s", e->reason[0] != '\0' ? e->reason : "-");
 	for (size_t i = 0; i < e->n_samples; i++)
 		cli_print_sample(stdout, "  ", &e->samples[i]);
+}
+
+/* fleetd sends lb entries only where an lb is not as the intent says. */
+static void
+show_lbs(const struct wire_relay_status *r)
+{
+	if (r->n_lb == 0)
+		return;
+	putchar('\n');
+	cli_line(stdout, "load balancers");
+	cli_print_lb_applied(stdout, "  ", r);
 }
 
 static void
@@ -314,6 +326,7 @@ show_human(const struct wire_ctl_reply *rep, bool has_decider)
 	show_head(r, rep->now);
 	if (has_decider)
 		show_decider(&rep->events[0], rep->now);
+	show_lbs(r);
 	show_health(rep);
 	show_checks(rep);
 	show_queue(r, rep->now);

@@ -2,9 +2,11 @@
 /*
  * fleetctl status [RELAY]: one row per relay: where it is (IP, hosting),
  * what fleetd decided (state, weight, since when, until when, the rule in
- * a word) and its queue (deferred, hold) with the worst failure of the
- * last hour, as an aligned table that fits 132 columns, or (--json) one
- * JSON object with every field of every relay.
+ * a word), what a load balancer has where that is not the decision
+ * (APPLIED: fleetd sends lb entries only then) and its queue (deferred,
+ * hold) with the worst failure of the last hour, as an aligned table that
+ * fits 132 columns while APPLIED is "-", or (--json) one JSON object with
+ * every field of every relay.
  */
 #include "cli.h"
 
@@ -16,7 +18,8 @@
 #include "util.h"
 
 static const char *const status_heads[] = {"RELAY", "IP", "HOSTING", "STATE",
-    "WEIGHT", "SINCE", "UNTIL", "REASON", "DEFERRED", "HOLD", "WORST_1H"};
+    "WEIGHT", "APPLIED", "SINCE", "UNTIL", "REASON", "DEFERRED", "HOLD",
+    "WORST_1H"};
 #define STATUS_NCOLS (sizeof(status_heads) / sizeof(status_heads[0]))
 
 static void
@@ -28,12 +31,13 @@ status_u32(struct cli_table *t, bool ok, uint32_t v)
 		cli_table_add(t, "-");
 }
 
-/* The state's columns: STATE WEIGHT SINCE UNTIL REASON. */
+/* The state's columns: STATE WEIGHT APPLIED SINCE UNTIL REASON. */
 static void
 status_decision(
     struct cli_table *t, const struct wire_relay_status *r, uint64_t now)
 {
 	char since[16] = "-", until[16] = "-";
+	char applied[WIRE_NAME_MAX + WIRE_STATE_MAX + 32];
 
 	if (r->since != 0)
 		cli_format_age(
@@ -46,6 +50,8 @@ status_decision(
 		cli_table_add(t, "%u%%", r->weight);
 	else
 		cli_table_add(t, "-");
+	cli_format_applied(applied, sizeof(applied), r);
+	cli_table_add(t, "%s", applied);
 	cli_table_add(t, "%s", since);
 	cli_table_add(t, "%s", until);
 	cli_table_add(t, "%s", r->rule);
@@ -69,21 +75,21 @@ status_row(struct cli_table *t, const struct wire_relay_status *r, uint64_t now)
 		cli_table_add(t, "-");
 }
 
-static void
-status_table(const struct wire_ctl_reply *rep)
+void
+cmd_status_print(FILE *fp, const struct wire_ctl_reply *rep)
 {
 	struct cli_table t;
 
 	cli_table_init(&t, status_heads, STATUS_NCOLS);
 	for (size_t i = 0; i < rep->n_relays; i++)
 		status_row(&t, &rep->relays[i], rep->now);
-	cli_table_print(&t, stdout, "");
+	cli_table_print(&t, fp, "");
 	cli_table_fini(&t);
 	for (size_t i = 0; i < rep->n_relays; i++) {
 		const struct wire_relay_status *r = &rep->relays[i];
 
 		if (r->has_queue && !r->queue.valid)
-			cli_line(stdout, "%s: queue scan failed: %s", r->name,
+			cli_line(fp, "%s: queue scan failed: %s", r->name,
 			    r->queue.error);
 	}
 }
@@ -133,7 +139,7 @@ cmd_status(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		status_json(&rep);
 	else
-		status_table(&rep);
+		cmd_status_print(stdout, &rep);
 	wire_ctl_reply_fini(&rep);
 	return (CLI_EXIT_OK);
 }

@@ -31,6 +31,7 @@ static const struct cmd_entry cmd_table[] = {
         "maint cancel NAME"},
     {"events", cmd_events, "events [--relay R] [--since DUR] [--limit N]"},
     {"agents", cmd_agents, "agents"},
+    {"lb", cmd_lb, "lb"},
     {"keygen", cmd_keygen, "keygen PATH"},
     {"classify", cmd_classify,
         "classify [--rules FILE] < mx_host<TAB>response lines"},

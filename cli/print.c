@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * fleetctl's output: times and ages, the cleaning of every text that
- * reaches a terminal, aligned tables, and the JSON builders the commands
- * share.  Texts from fleetd were validated by wire.c (no C0 control, no
- * DEL), but they may still hold C1 controls or bytes that are not UTF-8:
- * cli_clean() replaces those too, for the tables and for JSON (which must
- * be UTF-8).  Allocation failures are fatal (xmalloc).
+ * reaches a terminal, aligned tables, what the load balancers have for a
+ * relay, and the JSON builders the commands share.  Texts from fleetd were
+ * validated by wire.c (no C0 control, no DEL), but they may still hold C1
+ * controls or bytes that are not UTF-8: cli_clean() replaces those too, for the
+ * tables and for JSON (which must be UTF-8).  Allocation failures are fatal
+ * (xmalloc).
  */
 #include "cli.h"
 
@@ -313,6 +314,63 @@ cli_print_sample(FILE *fp, const char *indent, const struct wire_sample *s)
 	cli_line(fp, "%s  %s", indent, s->text != NULL ? s->text : "");
 }
 
+/* ---- load balancers ----------------------------------------------------- */
+
+void
+cli_format_lb_state(char *buf, size_t len, const struct wire_lb_applied *l)
+{
+	if (l->known)
+		snprintf(buf, len, "%s %u%%", l->intent, l->weight);
+	else
+		snprintf(buf, len, "unknown");
+}
+
+void
+cli_format_applied(char *buf, size_t len, const struct wire_relay_status *r)
+{
+	char state[WIRE_STATE_MAX + 16];
+	const struct wire_lb_applied *l;
+
+	if (r->n_lb == 0) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	l = &r->lb[0];
+	/* held says why the lb is not as wanted: the floor kept it in */
+	if (l->held)
+		snprintf(state, sizeof(state), "held");
+	else
+		cli_format_lb_state(state, sizeof(state), l);
+	if (r->n_lb > 1)
+		snprintf(buf, len, "%s: %s +%zu", l->lb, state, r->n_lb - 1);
+	else
+		snprintf(buf, len, "%s: %s", l->lb, state);
+}
+
+static const char *const cli_lb_heads[] = {"LB", "TARGET", "APPLIED", "ERROR"};
+#define CLI_LB_NCOLS (sizeof(cli_lb_heads) / sizeof(cli_lb_heads[0]))
+
+void
+cli_print_lb_applied(
+    FILE *fp, const char *indent, const struct wire_relay_status *r)
+{
+	char state[WIRE_STATE_MAX + 16];
+	struct cli_table t;
+
+	cli_table_init(&t, cli_lb_heads, CLI_LB_NCOLS);
+	for (size_t i = 0; i < r->n_lb; i++) {
+		const struct wire_lb_applied *l = &r->lb[i];
+
+		cli_format_lb_state(state, sizeof(state), l);
+		cli_table_add(&t, "%s", l->lb);
+		cli_table_add(&t, "%s", l->target);
+		cli_table_add(&t, "%s%s", state, l->held ? ", held" : "");
+		cli_table_add(&t, "%s", l->error);
+	}
+	cli_table_print(&t, fp, indent);
+	cli_table_fini(&t);
+}
+
 /* ---- JSON --------------------------------------------------------------- */
 
 void
@@ -335,8 +393,7 @@ cli_json_opt(cJSON *o, const char *key, const char *s)
 		cli_json_str(o, key, s);
 }
 
-/* A unix time, or null for 0. */
-static void
+void
 cli_json_time(cJSON *o, const char *key, uint64_t t)
 {
 	if (t == 0)
@@ -432,10 +489,31 @@ cli_json_decision(cJSON *o, const struct wire_relay_status *r)
 	cli_json_opt(o, "hostname", r->hostname);
 }
 
+/* What an lb has for a relay: intent and weight null unless known. */
+static cJSON *
+cli_json_lb_applied(const struct wire_lb_applied *l)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cli_json_str(o, "lb", l->lb);
+	cJSON_AddBoolToObject(o, "known", l->known);
+	if (l->known) {
+		cli_json_str(o, "intent", l->intent);
+		cJSON_AddNumberToObject(o, "weight", l->weight);
+	} else {
+		cJSON_AddNullToObject(o, "intent");
+		cJSON_AddNullToObject(o, "weight");
+	}
+	cli_json_opt(o, "target", l->target);
+	cli_json_opt(o, "error", l->error);
+	cJSON_AddBoolToObject(o, "held", l->held);
+	return (o);
+}
+
 cJSON *
 cli_json_relay(const struct wire_relay_status *r, uint64_t now)
 {
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = cJSON_CreateObject(), *arr;
 
 	cli_json_str(o, "name", r->name);
 	cli_json_str(o, "ip", r->ip);
@@ -451,6 +529,9 @@ cli_json_relay(const struct wire_relay_status *r, uint64_t now)
 	cJSON_AddItemToObject(o, "queue", cli_json_queue(r));
 	cJSON_AddItemToObject(o, "worst", cli_json_worst(r));
 	cli_json_decision(o, r);
+	arr = cJSON_AddArrayToObject(o, "lb");
+	for (size_t i = 0; i < r->n_lb; i++)
+		cJSON_AddItemToArray(arr, cli_json_lb_applied(&r->lb[i]));
 	return (o);
 }
 

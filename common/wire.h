@@ -47,6 +47,9 @@
 #define WIRE_EVENT_SAMPLES_MAX 3
 #define WIRE_HEALTH_WINDOWS    3 /* 5 min, 1 h, 24 h */
 #define WIRE_KEY_B64_MAX       44
+#define WIRE_LBS_MAX           16  /* load balancers ([lb NAME]) */
+#define WIRE_TARGET_MAX        129 /* "backend/server" */
+#define WIRE_PATH_MAX          179 /* an lb's socket, path or command */
 
 struct wire_queue_count {
 	char provider[WIRE_PROVIDER_MAX + 1];
@@ -136,8 +139,9 @@ enum wire_ctl_op {
 	WIRE_CTL_MAINT_CANCEL = 7,
 	WIRE_CTL_EVENTS = 8,
 	WIRE_CTL_AGENTS = 9,
+	WIRE_CTL_LB = 10,
 };
-#define WIRE_CTL_LAST WIRE_CTL_AGENTS
+#define WIRE_CTL_LAST WIRE_CTL_LB
 
 /*
  * Formats of the control messages, checked by encoders and decoders:
@@ -172,6 +176,28 @@ struct wire_ctl_request {
 	uint32_t limit;      /* events: newest N, 0: fleetd's default */
 };
 
+/* What one load balancer has for a relay, where it is not the intent. */
+struct wire_lb_applied {
+	char lb[WIRE_NAME_MAX + 1];       /* a name, never "" */
+	bool known;                       /* intent and weight read back */
+	char intent[WIRE_STATE_MAX + 1];  /* "" unless known */
+	uint32_t weight;                  /* percent, <= 100 */
+	char target[WIRE_TARGET_MAX + 1]; /* text */
+	char error[WIRE_DETAIL_MAX + 1];  /* text; "" none */
+	bool held;
+};
+
+/* One load balancer (fleetctl lb). */
+struct wire_lb_status {
+	char name[WIRE_NAME_MAX + 1];    /* a name, never "" */
+	char driver[WIRE_STATE_MAX + 1]; /* haproxy file exec */
+	char target[WIRE_PATH_MAX + 1];  /* text */
+	uint64_t last_attempt_at, last_success_at, last_error_at;
+	uint32_t out_of_sync, held;
+	uint64_t rounds, failures, drift, applied;
+	char last_error[WIRE_DETAIL_MAX + 1]; /* text */
+};
+
 struct wire_relay_status {
 	char name[WIRE_NAME_MAX + 1];
 	char ip[WIRE_IP_MAX + 1];
@@ -198,6 +224,8 @@ struct wire_relay_status {
 	char agent_key[WIRE_KEY_B64_MAX + 1];
 	char agent_version[WIRE_VERSION_MAX + 1];
 	char hostname[WIRE_HOST_MAX + 1];
+	size_t n_lb;                /* <= WIRE_LBS_MAX */
+	struct wire_lb_applied *lb; /* owned */
 };
 
 struct wire_event {
@@ -259,6 +287,8 @@ struct wire_ctl_reply {
 	struct wire_sample *samples; /* owned, <= WIRE_SAMPLES_MAX */
 	size_t n_checks;
 	struct wire_check *checks; /* owned, <= WIRE_CHECKS_MAX */
+	size_t n_lbs;
+	struct wire_lb_status *lbs; /* owned, <= WIRE_LBS_MAX */
 };
 
 /*

@@ -1,15 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * The control messages of wire.h: CtlRequest (fleetctl -> fleetd) and
- * CtlReply with its relays, events, windows, provider health, samples and
- * checks.  Same scheme as wire.c: unpack with the bounded allocator, copy
- * into our structs checking presence, counts, lengths and enum numbers,
- * then run the validator the encoder runs.  A decoder sets each count
- * right after allocating the zeroed array it counts, so the _fini()
- * functions free exactly what a half-built struct holds.  Encoders send
- * the newer string fields only when they are not empty (absent and ""
- * decode alike) to keep a status reply of a large fleet small.  No state,
- * no logging; any thread.
+ * CtlReply with its relays, events, windows, provider health, samples,
+ * checks and load balancers (the lb parts are in wire_ctl_lb.c).  Same
+ * scheme as wire.c: unpack with the bounded allocator, copy into our
+ * structs checking presence, counts, lengths and enum numbers, then run
+ * the validator the encoder runs.  A decoder sets each count right after
+ * allocating the zeroed array it counts, so the _fini() functions free
+ * exactly what a half-built struct holds.  Encoders send the newer string
+ * fields only when they are not empty (absent and "" decode alike) to
+ * keep a status reply of a large fleet small.  No state, no logging; any
+ * thread.
  */
 #include "wire.h"
 
@@ -21,6 +22,7 @@
 #include "fleet.pb-c.h"
 #include "util.h"
 #include "wire_check.h"
+#include "wire_ctl_lb.h"
 #include "wire_pb.h"
 
 /* ---- generated structs -> ours ----------------------------------------- */
@@ -130,7 +132,8 @@ wire_relay_from_pb(struct wire_relay_status *s, const Fleet__RelayStatus *p,
 		s->worst_class = (enum reason_class)p->worst_class;
 	}
 	s->worst_count = p->worst_count;
-	if (wire_relay_decision_from_pb(s, p, errstr) == -1)
+	if (wire_relay_decision_from_pb(s, p, errstr) == -1 ||
+	    wire_lb_applied_from_pb(s, p, errstr) == -1)
 		return (-1);
 	s->has_queue = p->queue != NULL;
 	if (s->has_queue)
@@ -265,6 +268,8 @@ wire_ctl_reply_counts_from_pb(const Fleet__CtlReply *p, const char **errstr)
 		*errstr = "ctl_reply.samples count";
 	else if (p->n_checks > WIRE_CHECKS_MAX)
 		*errstr = "ctl_reply.checks count";
+	else if (p->n_lbs > WIRE_LBS_MAX)
+		*errstr = "ctl_reply.lbs count";
 	else
 		return (0);
 	return (-1);
@@ -292,6 +297,9 @@ wire_ctl_reply_alloc(struct wire_ctl_reply *c, const Fleet__CtlReply *p)
 	if (p->n_checks > 0)
 		c->checks = xcalloc(p->n_checks, sizeof(*c->checks));
 	c->n_checks = p->n_checks;
+	if (p->n_lbs > 0)
+		c->lbs = xcalloc(p->n_lbs, sizeof(*c->lbs));
+	c->n_lbs = p->n_lbs;
 }
 
 static int
@@ -313,6 +321,8 @@ wire_ctl_reply_items_from_pb(
 		rv = wire_sample_from_pb(&c->samples[i], p->samples[i], errstr);
 	for (i = 0; rv == 0 && i < c->n_checks; i++)
 		rv = wire_check_from_pb(&c->checks[i], p->checks[i], errstr);
+	for (i = 0; rv == 0 && i < c->n_lbs; i++)
+		rv = wire_lb_status_from_pb(&c->lbs[i], p->lbs[i], errstr);
 	return (rv);
 }
 
@@ -400,6 +410,7 @@ wire_relay_to_pb(Fleet__RelayStatus *v, const struct wire_relay_status *s,
 		wire_queue_to_pb(v->queue, &s->queue, a);
 	}
 	wire_relay_decision_to_pb(v, s);
+	wire_lb_applied_to_pb(v, s, a);
 }
 
 static void
@@ -571,7 +582,8 @@ wire_ctl_reply_encode(const struct wire_ctl_reply *c, uint8_t **buf,
 	struct wire_arena a = {NULL, 0, 0};
 	int rv;
 
-	if (wire_validate_ctl_reply(c, errstr) == -1)
+	if (wire_validate_ctl_reply(c, errstr) == -1 ||
+	    wire_validate_ctl_reply_lb(c, errstr) == -1)
 		return (-1);
 	rep.has_version = rep.has_ok = rep.has_now = 1;
 	rep.version = WIRE_VERSION;
@@ -586,6 +598,7 @@ wire_ctl_reply_encode(const struct wire_ctl_reply *c, uint8_t **buf,
 	rep.n_samples = c->n_samples;
 	rep.checks = wire_checks_to_pb(c->checks, c->n_checks, &a);
 	rep.n_checks = c->n_checks;
+	wire_lbs_to_pb(&rep, c, &a);
 	rv = wire_pack(&rep.base, buf, len, errstr);
 	wire_arena_free(&a);
 	return (rv);
@@ -633,7 +646,8 @@ wire_ctl_reply_decode(struct wire_ctl_reply *out, const uint8_t *buf,
 	if (!m->has_version || m->version != WIRE_VERSION)
 		*errstr = "version";
 	else if (wire_ctl_reply_from_pb(&c, m, errstr) == 0 &&
-	         wire_validate_ctl_reply(&c, errstr) == 0)
+	         wire_validate_ctl_reply(&c, errstr) == 0 &&
+	         wire_validate_ctl_reply_lb(&c, errstr) == 0)
 		rv = 0;
 	protobuf_c_message_free_unpacked(&m->base, &u.pa);
 	if (rv == 0)
@@ -673,8 +687,10 @@ wire_window_fini(struct wire_window *w)
 void
 wire_ctl_reply_fini(struct wire_ctl_reply *c)
 {
-	for (size_t i = 0; i < c->n_relays; i++)
+	for (size_t i = 0; i < c->n_relays; i++) {
 		wire_queue_fini(&c->relays[i].queue);
+		free(c->relays[i].lb);
+	}
 	free(c->relays);
 	for (size_t i = 0; i < c->n_events; i++)
 		wire_event_fini(&c->events[i]);
@@ -687,5 +703,6 @@ wire_ctl_reply_fini(struct wire_ctl_reply *c)
 		free(c->samples[i].text);
 	free(c->samples);
 	free(c->checks);
+	free(c->lbs);
 	memset(c, 0, sizeof(*c));
 }

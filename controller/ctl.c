@@ -50,6 +50,8 @@ ctl_op_name(enum wire_ctl_op op)
 		return ("events");
 	case WIRE_CTL_AGENTS:
 		return ("agents");
+	case WIRE_CTL_LB:
+		return ("lb");
 	}
 	return ("unknown");
 }
@@ -88,6 +90,43 @@ ctl_relay(struct ctl_ctx *c, const char *name, struct wire_ctl_reply *rep)
 	return (i);
 }
 
+/* Each load balancer that does not have what relay i should. */
+static void
+ctl_fill_lb(struct ctl_ctx *c, size_t i, struct wire_relay_status *rs)
+{
+	size_t n = 0;
+
+	if (c->lbs == NULL || c->conf->nlbs == 0)
+		return;
+	rs->lb = xcalloc(c->conf->nlbs, sizeof(*rs->lb));
+	for (size_t k = 0; k < c->conf->nlbs && n < WIRE_LBS_MAX; k++) {
+		const struct lb_relay_result *rr;
+		struct wire_lb_applied *a = &rs->lb[n];
+
+		if (c->lbs[k].relays == NULL)
+			continue; /* no round yet */
+		rr = &c->lbs[k].relays[i];
+		if (!rr->has_targets || (rr->in_sync && !rr->held))
+			continue;
+		util_strlcpy(a->lb, c->conf->lbs[k].name, sizeof(a->lb));
+		a->known = rr->known;
+		if (rr->known) {
+			util_strlcpy(a->intent, policy_intent_name(rr->intent),
+			    sizeof(a->intent));
+			a->weight = rr->weight > 100 ? 100 : rr->weight;
+		}
+		util_strlcpy(a->target, rr->target, sizeof(a->target));
+		util_strlcpy(a->error, rr->error, sizeof(a->error));
+		a->held = rr->held;
+		n++;
+	}
+	rs->n_lb = n;
+	if (n == 0) {
+		free(rs->lb);
+		rs->lb = NULL;
+	}
+}
+
 /* Adds the policy's decision and the score to a status row. */
 static void
 ctl_fill_decision(struct ctl_ctx *c, struct wire_relay_status *rs)
@@ -110,6 +149,7 @@ ctl_fill_decision(struct ctl_ctx *c, struct wire_relay_status *rs)
 	    rs->intent, policy_intent_name(pr->intent), sizeof(rs->intent));
 	rs->weight = pr->weight;
 	rs->score = health_score(c->health, i, NULL, c->now);
+	ctl_fill_lb(c, i, rs);
 }
 
 /* Status rows of every relay, or of `only` ("" all). */
@@ -416,6 +456,41 @@ ctl_events(struct ctl_ctx *c, const struct wire_ctl_request *req,
 	rep->ok = true;
 }
 
+/* Each load balancer as the core last heard of it. */
+static void
+ctl_lb(struct ctl_ctx *c, struct wire_ctl_reply *rep)
+{
+	const struct fleetd_config *conf = c->conf;
+
+	rep->ok = true;
+	if (conf->nlbs == 0)
+		return;
+	rep->lbs = xcalloc(conf->nlbs, sizeof(*rep->lbs));
+	rep->n_lbs = conf->nlbs;
+	for (size_t i = 0; i < conf->nlbs; i++) {
+		const struct fleetd_lb *lb = &conf->lbs[i];
+		struct wire_lb_status *w = &rep->lbs[i];
+
+		util_strlcpy(w->name, lb->name, sizeof(w->name));
+		util_strlcpy(w->driver, fleetd_lb_driver_name(lb->driver),
+		    sizeof(w->driver));
+		util_strlcpy(w->target, lb->target, sizeof(w->target));
+		if (c->lbs == NULL)
+			continue;
+		w->last_attempt_at = c->lbs[i].last_attempt_at;
+		w->last_success_at = c->lbs[i].last_success_at;
+		w->last_error_at = c->lbs[i].last_error_at;
+		w->out_of_sync = c->lbs[i].out_of_sync;
+		w->held = c->lbs[i].held;
+		w->rounds = c->lbs[i].rounds;
+		w->failures = c->lbs[i].failures;
+		w->drift = c->lbs[i].drift;
+		w->applied = c->lbs[i].applied;
+		util_strlcpy(
+		    w->last_error, c->lbs[i].last_error, sizeof(w->last_error));
+	}
+}
+
 static void
 ctl_dispatch(struct ctl_ctx *c, const struct fleetd_operator *op,
     const struct wire_ctl_request *req, struct wire_ctl_reply *rep)
@@ -446,6 +521,9 @@ ctl_dispatch(struct ctl_ctx *c, const struct fleetd_operator *op,
 		break;
 	case WIRE_CTL_EVENTS:
 		ctl_events(c, req, rep);
+		break;
+	case WIRE_CTL_LB:
+		ctl_lb(c, rep);
 		break;
 	}
 }

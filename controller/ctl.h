@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "health.h"
+#include "lb.h"
 #include "policy.h"
 #include "store.h"
 #include "wire.h"
@@ -23,9 +24,10 @@ struct ctl_ctx {
 	const struct fleetd_config *conf;
 	struct policy *policy;
 	const struct health *health;
-	uint64_t now;           /* unix seconds */
-	struct policy_out *out; /* events the verbs decide */
-	bool windows_changed;   /* a window was added or cancelled */
+	uint64_t now;                /* unix seconds */
+	struct policy_out *out;      /* events the verbs decide */
+	const struct lb_status *lbs; /* conf->nlbs entries; NULL: none yet */
+	bool windows_changed;        /* a window was added or cancelled */
 };
 
 /* True for the ops that change state (audited, admin only). */

@@ -6,8 +6,9 @@
  * and decode again, with the same number of items: the decoder never lets
  * through what the encoder, which applies the same rules, would refuse.
  * Seeds: corpus/wire/ (ctl-request-* and ctl-reply-* carry every control
- * field).
+ * field; ctl-reply-lb the load balancers and the relays' lb entries).
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,22 @@ fuzz_wire_ctl_request(const uint8_t *data, size_t size)
 	wire_ctl_request_fini(&q);
 }
 
+/* The same items in c2 as in c, down to each relay's lb entries. */
+static bool
+fuzz_wire_ctl_reply_same(
+    const struct wire_ctl_reply *c, const struct wire_ctl_reply *c2)
+{
+	if (c2->n_relays != c->n_relays || c2->n_events != c->n_events ||
+	    c2->n_windows != c->n_windows || c2->n_health != c->n_health ||
+	    c2->n_lbs != c->n_lbs)
+		return (false);
+	for (size_t i = 0; i < c->n_relays; i++) {
+		if (c2->relays[i].n_lb != c->relays[i].n_lb)
+			return (false);
+	}
+	return (true);
+}
+
 static void
 fuzz_wire_ctl_reply(const uint8_t *data, size_t size)
 {
@@ -100,8 +117,7 @@ fuzz_wire_ctl_reply(const uint8_t *data, size_t size)
 	fuzz_wire_check_encode(rv, errstr);
 	if (rv == 0) {
 		if (wire_ctl_reply_decode(&c2, buf, len, &errstr) == -1 ||
-		    c2.n_relays != c.n_relays || c2.n_events != c.n_events ||
-		    c2.n_windows != c.n_windows || c2.n_health != c.n_health)
+		    !fuzz_wire_ctl_reply_same(&c, &c2))
 			abort();
 		wire_ctl_reply_fini(&c2);
 		free(buf);
