@@ -23,6 +23,7 @@
 
 #include "ctl.h"
 #include "health.h"
+#include "lb_track.h"
 #include "log.h"
 #include "notify.h"
 #include "policy.h"
@@ -49,6 +50,9 @@ struct core {
 	struct policy *policy;
 	struct policy_relay_conf *relays;
 	struct notify *notify;
+	struct lb *lb;
+	struct lb_track *lbt; /* the core thread's, as the policy */
+	struct lb_want *wants;
 
 	pthread_t thread;
 	pthread_mutex_t mtx; /* jobs, njobs, stopping, stats */
@@ -117,6 +121,7 @@ core_job_free(struct core_job *j)
 		return;
 	wire_report_fini(&j->report);
 	wire_ctl_request_fini(&j->ctl);
+	lb_result_free(j->lb);
 	free(j);
 }
 
@@ -365,12 +370,23 @@ core_saved(struct core *c)
 	c->npending = 0;
 }
 
+/* After a save: the load balancers follow what is on disk now. */
+static void
+core_publish(struct core *c)
+{
+	if (c->lb == NULL)
+		return;
+	lb_track_wants(c->policy, c->wants);
+	lb_publish(c->lb, c->wants, policy_min_active(c->policy));
+}
+
 static int
 core_commit(struct core *c, uint64_t now)
 {
 	if (core_save(c, now) == -1)
 		return (-1);
 	core_saved(c);
+	core_publish(c);
 	return (0);
 }
 
@@ -485,7 +501,8 @@ core_run_ctl(struct core *c, struct core_job *j, struct wire_ctl_reply *rep,
 	    .policy = c->policy,
 	    .health = c->health,
 	    .now = now,
-	    .out = out};
+	    .out = out,
+	    .lbs = lb_track_status(c->lbt)};
 	bool allowed;
 
 	if (ctl_op_mutates(j->ctl.op) && c->naudit == CORE_AUDIT_MAX) {
@@ -539,6 +556,58 @@ core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 	pthread_mutex_unlock(&c->mtx);
 }
 
+/* ---- load balancer rounds ------------------------------------------------ */
+
+static struct wire_event *
+core_lb_event(void *arg)
+{
+	struct core *c = arg;
+
+	if (c->npending >= CORE_PENDING_MAX) {
+		log_warnx("core: %zu events wait for the store; dropping one "
+		          "of a load balancer",
+		    c->npending);
+		return (NULL);
+	}
+	return (core_pending_new(c));
+}
+
+static void
+core_run_lb(struct core *c, struct core_jobs *batch, uint64_t now)
+{
+	uint64_t rounds, failures, drift;
+	struct core_job *j;
+	bool any = false;
+
+	STAILQ_FOREACH(j, batch, entry)
+	{
+		if (j->kind != CORE_LB || j->lb == NULL)
+			continue;
+		lb_track_take(c->lbt, j->lb, c->policy, now, core_lb_event, c);
+		j->lb = NULL;
+		any = true;
+	}
+	if (!any)
+		return;
+	lb_track_totals(c->lbt, &rounds, &failures, &drift);
+	pthread_mutex_lock(&c->mtx);
+	c->stats.lb_rounds = rounds;
+	c->stats.lb_failures = failures;
+	c->stats.lb_drift = drift;
+	pthread_mutex_unlock(&c->mtx);
+}
+
+/* Called on a load balancer's thread with a round's result. */
+static void
+core_lb_result(void *arg, struct lb_result *r)
+{
+	struct core_job *j = xcalloc(1, sizeof(*j));
+
+	j->kind = CORE_LB;
+	j->lb = r;
+	core_submit(arg, j);
+}
+
 /* A control request's answer and the pending events it decided. */
 struct core_ctl_run {
 	struct wire_ctl_reply rep;
@@ -587,6 +656,7 @@ core_run_batch(struct core *c, struct core_jobs *batch)
 	bool saved;
 
 	core_run_reports(c, batch, now);
+	core_run_lb(c, batch, now);
 	STAILQ_FOREACH(j, batch, entry)
 	nctl += j->kind == CORE_CTL;
 	runs = xcalloc(nctl + 1, sizeof(*runs));
@@ -609,8 +679,10 @@ core_run_batch(struct core *c, struct core_jobs *batch)
 			core_ctl_answer(c, j, &runs[n++], saved);
 		core_job_free(j);
 	}
-	if (saved)
+	if (saved) {
 		core_saved(c);
+		core_publish(c);
+	}
 	free(runs);
 	pthread_mutex_lock(&c->mtx);
 	c->stats.ctl += nctl;
@@ -768,6 +840,7 @@ core_free(struct core *c)
 {
 	struct core_job *j;
 
+	lb_stop(c->lb); /* its threads may still submit: first */
 	while ((j = STAILQ_FIRST(&c->jobs)) != NULL) {
 		STAILQ_REMOVE_HEAD(&c->jobs, entry);
 		core_job_free(j);
@@ -776,6 +849,8 @@ core_free(struct core *c)
 		wire_event_fini(&c->pending[i]);
 	free(c->pending);
 	notify_stop(c->notify);
+	lb_track_free(c->lbt);
+	free(c->wants);
 	policy_free(c->policy);
 	health_free(c->health);
 	free(c->relays);
@@ -806,6 +881,8 @@ core_new(const struct fleetd_config *conf, struct store *st, uint64_t now)
 		c->relays[i].hosting = conf->relays[i].hosting;
 	}
 	c->health = health_new(conf->nrelays);
+	c->lbt = lb_track_new(conf);
+	c->wants = xcalloc(conf->nrelays + 1, sizeof(*c->wants));
 	c->policy = policy_new(&conf->policy, c->relays, conf->nrelays, now);
 	c->next_prune = now + 60; /* not in the rush of a start */
 	return (c);
@@ -820,8 +897,10 @@ core_start(struct core **cp, const struct fleetd_config *conf, struct store *st,
 
 	if (core_restore(c, now, err, errlen) == -1 ||
 	    notify_start(&c->notify, conf->policy.notify_command,
-	        conf->policy.notify_timeout_ms, err, errlen) == -1)
+	        conf->policy.notify_timeout_ms, err, errlen) == -1 ||
+	    lb_start(&c->lb, conf, core_lb_result, c, err, errlen) == -1)
 		goto fail;
+	core_publish(c); /* what the store holds, from the first round */
 	if ((errno = pthread_create(&c->thread, NULL, core_thread, c)) != 0) {
 		snprintf(err, errlen, "core thread: %s", strerror(errno));
 		goto fail;

@@ -11,7 +11,9 @@
  *   3. runs the batch's control requests;
  *   4. commits every event, relay state, window and audit line those
  *      produced in a second transaction, then answers the control requests
- *      and only then acts on the events (notify hook).
+ *      and only then acts on them: the notify hook, and the intents
+ *      published to the load balancer reconciler (lb.h), whose rounds
+ *      come back as jobs too (CORE_LB) and become status and events.
  *
  * It also wakes at least every `tick` for time-driven decisions (holds,
  * ramp steps, windows, silent agents) and hourly for retention.  Decisions
@@ -32,6 +34,7 @@
 
 #include "chan_nng.h"
 #include "config.h"
+#include "lb.h"
 #include "store.h"
 #include "wire.h"
 
@@ -40,6 +43,7 @@
 enum core_job_kind {
 	CORE_REPORT,
 	CORE_CTL,
+	CORE_LB, /* a load balancer's round (lb.h): no call to answer */
 };
 
 /* A decoded request and the call to answer; the core takes ownership. */
@@ -50,6 +54,7 @@ struct core_job {
 	size_t peer; /* relay index (reports) or operator index (ctl) */
 	struct wire_report report;
 	struct wire_ctl_request ctl;
+	struct lb_result *lb; /* owned */
 	bool is_dup;
 };
 
@@ -61,6 +66,9 @@ struct core_stats {
 	uint64_t ctl_denied; /* refused for the operator's role */
 	uint64_t events;     /* committed */
 	uint64_t pruned;     /* reports removed by retention */
+	uint64_t lb_rounds;  /* load balancer rounds taken */
+	uint64_t lb_failures;
+	uint64_t lb_drift; /* relays found changed behind fleetd's back */
 };
 
 struct core;

@@ -177,9 +177,12 @@ fleetd_log_stats(struct fleetd *f)
 	log_info("fleetd: reports=%" PRIu64 " duplicates=%" PRIu64
 	         " bad_reports=%" PRIu64 " bad_requests=%" PRIu64
 	         " ctl=%" PRIu64 " ctl_denied=%" PRIu64 " events=%" PRIu64
-	         " store_errors=%" PRIu64 " pruned=%" PRIu64,
+	         " store_errors=%" PRIu64 " pruned=%" PRIu64
+	         " lb_rounds=%" PRIu64 " lb_failures=%" PRIu64
+	         " lb_drift=%" PRIu64,
 	    cs.reports, cs.duplicates, is.bad_reports, is.bad_requests, cs.ctl,
-	    cs.ctl_denied, cs.events, cs.store_errors, cs.pruned);
+	    cs.ctl_denied, cs.events, cs.store_errors, cs.pruned, cs.lb_rounds,
+	    cs.lb_failures, cs.lb_drift);
 }
 
 static void

@@ -64,12 +64,15 @@ def postfix_result(rcpt, status, dsn, text, mx=None, mx_ip='192.0.2.25',
 class Daemon:
     """A program of ours run in the foreground, stderr to a log file."""
 
-    def __init__(self, name, argv, log):
+    def __init__(self, name, argv, log, wrap=True):
+        """wrap: put FLEET_WRAPPER in front (not for programs of others,
+        such as HAProxy)."""
         self.name, self.log = name, log
         self.err = open(log, 'ab')
         self.start_off = self.err.tell()  # a restart appends to the log
-        self.proc = subprocess.Popen(WRAPPER + argv, stdout=self.err,
-                                     stderr=self.err, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen((WRAPPER if wrap else []) + argv,
+                                     stdout=self.err, stderr=self.err,
+                                     stdin=subprocess.DEVNULL)
 
     def text(self):
         """What this run (not an earlier one) logged."""
@@ -193,6 +196,141 @@ class Postfix:
             self.started = False
 
 
+class HAProxy:
+    """A real HAProxy in TCP mode: frontend fe_smtp on 127.0.0.1:port in
+    front of backend be_smtp, servers s1..sN at the given host:port
+    addresses, and an admin stats socket (sock) in its own directory under
+    the lab.  No health checks: a server's state is only what the runtime
+    API was told.  state_file: HAProxy loads server-state-file at start and
+    reload() dumps the state into it first (a reload that keeps the
+    runtime state); without it a reload loses that state."""
+
+    BACKEND = 'be_smtp'
+
+    def __init__(self, base, name, servers, state_file=False):
+        self.name = name
+        self.dir = os.path.join(base, 'haproxy-' + name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.sock = os.path.join(self.dir, 'admin.sock')
+        self.cfg = os.path.join(self.dir, 'haproxy.cfg')
+        self.log = os.path.join(self.dir, 'haproxy.log')
+        self.state = os.path.join(self.dir, 'server-state') \
+            if state_file else None
+        self.port = free_port()
+        self.daemon = None
+        with open(self.cfg, 'w') as f:
+            f.write(self.config(servers))
+
+    def config(self, servers):
+        state = self.state is not None
+        lines = ['global',
+                 f'    stats socket {self.sock} mode 600 level admin',
+                 '    stats timeout 2m']
+        lines += [f'    server-state-file {self.state}'] if state else []
+        lines += ['', 'defaults', '    mode tcp', '    timeout connect 2s',
+                  '    timeout client 5m', '    timeout server 5m']
+        lines += ['    load-server-state-from-file global'] if state else []
+        lines += ['', 'frontend fe_smtp', f'    bind 127.0.0.1:{self.port}',
+                  f'    default_backend {self.BACKEND}', '',
+                  f'backend {self.BACKEND}', '    balance roundrobin',
+                  '    default-server weight 100']
+        lines += [f'    server s{i} {addr}'
+                  for i, addr in enumerate(servers, 1)]
+        return '\n'.join(lines) + '\n'
+
+    def start(self, timeout=10):
+        """Starts HAProxy in the foreground; returns once its admin socket
+        answers (its listeners are bound by then)."""
+        assert not self.running(), f'haproxy {self.name} runs already'
+        self.daemon = Daemon('haproxy-' + self.name,
+                             ['haproxy', '-db', '-f', self.cfg], self.log,
+                             wrap=False)
+
+        def answers():
+            if not self.running():
+                raise AssertionError(f'haproxy {self.name} exited '
+                                     f'{self.daemon.proc.returncode}:\n'
+                                     f'{self.daemon.text()}')
+            try:
+                return self.cmd('show info').startswith('Name: HAProxy')
+            except OSError:
+                return False
+        wait_for(f'haproxy {self.name} to answer', answers, timeout)
+        return self
+
+    def running(self):
+        return self.daemon is not None and self.daemon.alive()
+
+    def stop(self):
+        if self.daemon is not None:
+            self.daemon.stop()
+
+    def reload(self):
+        """Stops and starts HAProxy with the same configuration: what the
+        runtime API was told is lost unless state_file was given."""
+        if self.state:
+            with open(self.state, 'w') as f:
+                f.write(self.cmd('show servers state'))
+        self.stop()
+        return self.start()
+
+    def cmd(self, text, timeout=5):
+        """One command on its own connection; the reply, read to EOF."""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.settimeout(timeout * SLOW)
+            s.connect(self.sock)
+            s.sendall(text.encode() + b'\n')
+            chunks = []
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                chunks.append(b)
+        return b''.join(chunks).decode(errors='replace')
+
+    def servers(self, backend=BACKEND):
+        """show servers state BACKEND: one dict per server with srv_name,
+        op (srv_op_state), admin (srv_admin_state: 1 maint, 8 drain),
+        uweight and iweight."""
+        text = self.cmd(f'show servers state {backend}')
+        lines = text.splitlines()
+        if len(lines) < 2 or lines[0] != '1' or \
+                not lines[1].startswith('# '):
+            raise AssertionError(f'not a servers state reply: {text!r}')
+        cols = lines[1][2:].split()
+        rows = []
+        for line in lines[2:]:
+            if not line.strip():
+                continue
+            v = dict(zip(cols, line.split()))
+            rows.append(dict(srv_name=v['srv_name'],
+                             op=int(v['srv_op_state']),
+                             admin=int(v['srv_admin_state']),
+                             uweight=int(v['srv_uweight']),
+                             iweight=int(v['srv_iweight'])))
+        return rows
+
+    def server(self, name, backend=BACKEND):
+        """The servers() row of one server."""
+        for row in self.servers(backend):
+            if row['srv_name'] == name:
+                return row
+        raise AssertionError(f'haproxy {self.name}: no server {name}')
+
+    def stat(self, backend=BACKEND):
+        """show stat of backend: svname -> {column: text} (the CSV)."""
+        lines = self.cmd('show stat').splitlines()
+        if not lines or not lines[0].startswith('# '):
+            raise AssertionError(f'not a show stat reply: {lines[:2]!r}')
+        cols = lines[0][2:].split(',')
+        out = {}
+        for line in lines[1:]:
+            v = dict(zip(cols, line.split(',')))
+            if v.get('pxname') == backend:
+                out[v['svname']] = v
+        return out
+
+
 class Lab:
     """Keys, configs and processes of one test, in a new directory under
     /tmp (not pytest's tmp_path: Postfix's unprivileged processes must
@@ -215,6 +353,8 @@ class Lab:
         self.op_pub = self.keygen('operator')
         self.relays = {}
         self.fleetd = None
+        self.lbs = {}  # [lb NAME] sections: name -> keys
+        self.haproxies = []
 
     def keygen(self, name):
         path = os.path.join(self.keys, name + '.key')
@@ -235,9 +375,18 @@ class Lab:
         self.procs.append(p)
         return p
 
-    def add_relay(self, name, ip, hosting='lab', enrolled=True):
+    def add_relay(self, name, ip, hosting='lab', enrolled=True,
+                  lb_server=None):
+        """lb_server: "backend/server [backend/server ...]" or None."""
         self.relays[name] = dict(ip=ip, hosting=hosting, enrolled=enrolled,
-                                 pub=self.keygen(name))
+                                 pub=self.keygen(name), lb_server=lb_server)
+
+    def haproxy(self, name, servers, start=True, **kw):
+        """An HAProxy (see HAProxy) stopped by close(); started unless
+        start is false."""
+        h = HAProxy(self.base, name, servers, **kw)
+        self.haproxies.append(h)
+        return h.start() if start else h
 
     def write_fleetd_conf(self):
         path = os.path.join(self.base, 'fleetd.conf')
@@ -251,12 +400,17 @@ class Lab:
                     f.write(f'\n[relay {name}]\nip = {r["ip"]}\n'
                             f'hosting = {r["hosting"]}\n'
                             f'agent_key = {r["pub"]}\n')
+                    if r.get('lb_server'):
+                        f.write(f'lb_server = {r["lb_server"]}\n')
             f.write(f'\n[operator tester]\nkey = {self.op_pub}\n'
                     'role = admin\n')
             for name, op in self.operators.items():
                 f.write(f'\n[operator {name}]\nkey = {op["pub"]}\n'
                         f'role = {op["role"]}\n')
             f.write(self.policy_text())
+            for name, keys in self.lbs.items():
+                f.write(f'\n[lb {name}]\n' + ''.join(
+                    f'{k} = {v}\n' for k, v in keys.items()))
         self.write_fleetctl_conf('fleetctl.conf', 'operator')
         for name in self.operators:
             self.write_fleetctl_conf(f'fleetctl-{name}.conf', 'op-' + name)
@@ -405,6 +559,10 @@ class Lab:
         for p in self.procs:
             if isinstance(p, Daemon):
                 out.append(f'--- {p.name} ---\n{p.text()[-4000:]}')
+        for h in self.haproxies:
+            if h.daemon is not None:
+                out.append(f'--- haproxy-{h.name} ---\n'
+                           f'{h.daemon.text()[-2000:]}')
         return '\n'.join(out)
 
     def close(self):
@@ -421,6 +579,8 @@ class Lab:
                 p.wait()
         for pf in self.postfixes:
             pf.stop()
+        for h in self.haproxies:
+            h.stop()
         if not os.environ.get('FLEET_KEEP') and not bad:
             shutil.rmtree(self.base, ignore_errors=True)
         return bad
