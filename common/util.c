@@ -188,22 +188,37 @@ util_parse_duration(const char *s, uint64_t min_ms, uint64_t max_ms,
 	return (-1);
 }
 
+/* The directory path is in (".", "/", or up to its last slash). */
+static void
+util_dirname(const char *path, char *dir, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		util_strlcpy(dir, ".", len);
+	else if (slash == path)
+		util_strlcpy(dir, "/", len);
+	else
+		snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
 int
 util_write_file_atomic(
     const char *path, const void *buf, size_t len, unsigned mode)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *slash;
 	ssize_t w;
 	size_t off = 0;
 	int fd, dfd, saved;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	/* a new name each time, created O_EXCL (never through a link
+	 * planted in the directory, never a file another writer has open) */
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >=
+	    (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-	         (mode_t)mode)) == -1)
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
 		return (-1);
 	while (off < len) {
 		if ((w = write(fd, (const char *)buf + off, len - off)) == -1) {
@@ -222,17 +237,17 @@ util_write_file_atomic(
 	fd = -1;
 	if (rename(tmp, path) == -1)
 		goto fail;
-	slash = strrchr(path, '/');
-	if (slash == NULL)
-		util_strlcpy(dir, ".", sizeof(dir));
-	else if (slash == path)
-		util_strlcpy(dir, "/", sizeof(dir));
-	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
-		(void)fsync(dfd);
+	/* the rename is durable only once the directory is: say if not */
+	util_dirname(path, dir, sizeof(dir));
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return (-1);
+	if (fsync(dfd) == -1) {
+		saved = errno;
 		close(dfd);
+		errno = saved;
+		return (-1);
 	}
+	close(dfd);
 	return (0);
 fail:
 	saved = errno;
@@ -252,7 +267,8 @@ util_read_file(const char *path, size_t max, char **buf, size_t *len)
 	ssize_t r;
 	int fd, saved;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+	/* O_NONBLOCK: a FIFO planted at path must not hang the reader */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
 		return (-1);
 	if (fstat(fd, &st) == -1)
 		goto fail;

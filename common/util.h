@@ -49,9 +49,12 @@ int util_parse_uint(const char *s, uint64_t min, uint64_t max, uint64_t *out,
     const char **errstr);
 
 /*
- * Writes len bytes to path atomically: a temporary file in the same
- * directory, fsync, rename, fsync of the directory.  mode is applied to
- * the new file.  Returns 0 or -1 with errno set.
+ * Writes len bytes to path atomically: a new temporary file in the same
+ * directory (path.tmp.XXXXXX, created O_EXCL: no link is followed),
+ * fsync, rename, fsync of the directory.  mode is applied to the new
+ * file.  Returns 0, or -1 with errno set: then path holds the old or the
+ * new content, and if the directory's fsync failed, the new (not yet
+ * durable).
  */
 int util_write_file_atomic(
     const char *path, const void *buf, size_t len, unsigned mode);
