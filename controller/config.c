@@ -125,7 +125,8 @@ fleetd_config_cb(void *user, const char *section, const char *name,
 	if (strcmp(section, "policy") == 0)
 		return (config_policy_cb(ctx, name, value, err, errlen));
 	if (cfg_section_is(section, "lb", &sname))
-		return (config_lb_cb(ctx, sname, name, value, err, errlen));
+		return (
+		    config_lb_cb(ctx, sname, is_new, name, value, err, errlen));
 	if (cfg_section_is(section, "rule", &sname))
 		return (config_rule_cb(
 		    ctx, sname, is_new, name, value, err, errlen));

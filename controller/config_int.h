@@ -55,10 +55,12 @@ int fleetd_config_check_policy(
     struct config_ctx *ctx, char *err, size_t errlen);
 
 /*
- * One key of [lb lname] (config_lb.c).  Returns 0, or -1 with err set.
+ * One key of [lb lname] (config_lb.c); is_new says it is the first of its
+ * section (a second [lb lname] is an error).  Returns 0, or -1 with err
+ * set.
  */
-int config_lb_cb(struct config_ctx *ctx, const char *lname, const char *name,
-    const char *value, char *err, size_t errlen);
+int config_lb_cb(struct config_ctx *ctx, const char *lname, bool is_new,
+    const char *name, const char *value, char *err, size_t errlen);
 
 /*
  * After the whole file: each [lb NAME] has a driver and what it needs,

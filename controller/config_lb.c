@@ -4,6 +4,7 @@
  * config.c, checked here once the whole file is read.
  */
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <ctype.h>
 #include <stddef.h>
@@ -49,14 +50,24 @@ fleetd_lb_driver_name(enum fleetd_lb_driver d)
 	return ("?");
 }
 
+/* The section, a new one if is_new; NULL (err set) if that cannot be. */
 static struct fleetd_lb *
-config_lb_get(struct fleetd_config *c, const char *name)
+config_lb_get(struct fleetd_config *c, const char *name, bool is_new, char *err,
+    size_t errlen)
 {
-	for (size_t i = 0; i < c->nlbs; i++)
-		if (strcmp(c->lbs[i].name, name) == 0)
+	for (size_t i = 0; i < c->nlbs; i++) {
+		if (strcmp(c->lbs[i].name, name) != 0)
+			continue;
+		if (!is_new)
 			return (&c->lbs[i]);
-	if (c->nlbs == FLEETD_LB_MAX)
+		snprintf(err, errlen, "[lb %s]: section given twice", name);
 		return (NULL);
+	}
+	if (c->nlbs == FLEETD_LB_MAX) {
+		snprintf(err, errlen, "[lb %s]: more than %d [lb] sections",
+		    name, FLEETD_LB_MAX);
+		return (NULL);
+	}
 	c->lbs = xreallocarray(c->lbs, c->nlbs + 1, sizeof(*c->lbs));
 	memset(&c->lbs[c->nlbs], 0, sizeof(c->lbs[0]));
 	util_strlcpy(c->lbs[c->nlbs].name, name, sizeof(c->lbs[0].name));
@@ -64,8 +75,8 @@ config_lb_get(struct fleetd_config *c, const char *name)
 }
 
 int
-config_lb_cb(struct config_ctx *ctx, const char *lname, const char *name,
-    const char *value, char *err, size_t errlen)
+config_lb_cb(struct config_ctx *ctx, const char *lname, bool is_new,
+    const char *name, const char *value, char *err, size_t errlen)
 {
 	struct fleetd_lb *lb;
 	char msg[CFG_ERR_MAX];
@@ -76,11 +87,8 @@ config_lb_cb(struct config_ctx *ctx, const char *lname, const char *name,
 		    lname);
 		return (-1);
 	}
-	if ((lb = config_lb_get(ctx->c, lname)) == NULL) {
-		snprintf(err, errlen, "[lb %s]: more than %d [lb] sections",
-		    lname, FLEETD_LB_MAX);
+	if ((lb = config_lb_get(ctx->c, lname, is_new, err, errlen)) == NULL)
 		return (-1);
-	}
 	if (cfg_set(lb_fields, CONFIG_N(lb_fields), lb, &lb->seen, name, value,
 	        msg, sizeof(msg)) == -1) {
 		snprintf(err, errlen, "[lb %s]: %s", lname, msg);
@@ -202,6 +210,15 @@ config_lb_check_one(struct fleetd_lb *lb, char *err, size_t errlen)
 		if (config_lb_target(lb, LB_F_SOCKET, "socket", lb->socket, err,
 		        errlen) == -1)
 			return (-1);
+		if (strlen(lb->socket) >=
+		    sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			snprintf(err, errlen,
+			    "[lb %s]: socket: longer than a unix socket path "
+			    "may be (%zu bytes)",
+			    lb->name,
+			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+			return (-1);
+		}
 		/* the socket may appear later: HAProxy may start after us */
 	} else if (strcmp(lb->driver_text, "file") == 0) {
 		lb->driver = LB_DRIVER_FILE;
@@ -244,9 +261,20 @@ config_lb_check_one(struct fleetd_lb *lb, char *err, size_t errlen)
 int
 fleetd_config_check_lbs(struct fleetd_config *c, char *err, size_t errlen)
 {
-	for (size_t i = 0; i < c->nlbs; i++)
+	for (size_t i = 0; i < c->nlbs; i++) {
 		if (config_lb_check_one(&c->lbs[i], err, errlen) == -1)
 			return (-1);
+		/* two writers of one pool or socket would fight */
+		for (size_t j = 0; j < i; j++)
+			if (c->lbs[j].driver == c->lbs[i].driver &&
+			    strcmp(c->lbs[j].target, c->lbs[i].target) == 0) {
+				snprintf(err, errlen,
+				    "[lb %s]: %s already used by [lb %s]",
+				    c->lbs[i].name, c->lbs[i].target,
+				    c->lbs[j].name);
+				return (-1);
+			}
+	}
 	for (size_t i = 0; i < c->nrelays; i++)
 		if (config_lb_server_check(&c->relays[i], err, errlen) == -1)
 			return (-1);

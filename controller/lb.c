@@ -2,17 +2,19 @@
 /*
  * The load balancer reconciler (see lb.h): one thread per [lb NAME], all
  * fed from one published set of intents under `mtx`.  A thread wakes for
- * a new set (a change round: only what differs is touched) or when its
- * next full round is due (at start, every `resync`, and for a retry after
- * a failed round, with backoff).  Each round reads the LB, notes drift
- * (a slot that is no longer what this thread last saw there), applies
- * what differs, flushes, reads again to verify, and hands a struct
- * lb_result to the core.
+ * a new set (a change round: only what differs is touched), for a retry
+ * after a failed round (backoff 1 s, 2 s, 4 s ... up to resync), or when
+ * its next full round is due (at start and every `resync`).  Each round
+ * reads the LB, notes drift (a slot that is no longer what this thread
+ * last saw there), applies what differs, flushes, reads again to verify,
+ * and hands a struct lb_result to the core.
  *
  * Slots whose state the driver cannot tell (exec, or a server missing
- * from HAProxy) are applied on a full round, or when their want changed
- * since the last attempt: a wrong server name is retried every resync,
- * not on every change of another relay.
+ * from HAProxy) are applied on a full round, when their want changed
+ * since the last attempt, or when that attempt failed; a good round ends
+ * the backoff.  A slot whose apply may have acted but was not verified
+ * (a timeout, an error half-way) is not known to anyone: the next read
+ * sets it, and it is never counted as drift.
  */
 #include "lb.h"
 
@@ -45,6 +47,7 @@ struct lb_inst {
 	/* the thread's own */
 	uint64_t gen;              /* of the set last taken */
 	uint64_t next_ms;          /* monotonic: the next full round */
+	uint64_t retry_ms;         /* monotonic: the next retry; 0 none */
 	uint32_t fails;            /* failed rounds in a row */
 	struct lb_want *pub, *eff; /* per relay: published, effective */
 	bool *held;                /* per relay */
@@ -52,7 +55,11 @@ struct lb_inst {
 	struct lb_state *seen;      /* per slot, this round */
 	struct lb_state *confirmed; /* per slot, last seen there */
 	struct lb_want *tried;      /* per slot, last applied */
-	bool *tried_valid, *done;   /* per slot; done: applied this round */
+	bool *tried_valid;          /* per slot */
+	bool *tried_failed;         /* per slot: the last apply failed */
+	bool *attempted, *done;     /* per slot, this round: apply called,
+	                               and it succeeded */
+	bool *was_ok;               /* per slot: as wanted before the apply */
 };
 
 struct lb {
@@ -164,6 +171,7 @@ lb_read(struct lb_inst *in, struct lb_result *r, const char *what)
 {
 	char err[LB_ERROR_MAX] = "";
 
+	in->d->stale = false;
 	if (!in->d->can_read) {
 		memset(in->seen, 0, in->nslots * sizeof(*in->seen));
 		return (true);
@@ -196,8 +204,8 @@ lb_needs(const struct lb_inst *in, size_t s, bool full)
 
 	if (in->seen[s].known)
 		return (!lb_same(in, &in->seen[s], w));
-	return (
-	    full || !in->tried_valid[s] || !lb_want_equal(&in->tried[s], w));
+	return (full || !in->tried_valid[s] || in->tried_failed[s] ||
+	        !lb_want_equal(&in->tried[s], w));
 }
 
 /* Applies what differs; false if the LB stopped answering. */
@@ -211,12 +219,17 @@ lb_apply_all(struct lb_inst *in, struct lb_result *r, bool full, bool *needed)
 		const struct lb_want *w = &in->eff[in->slots[s].relay];
 		enum lb_apply_rc rc;
 
-		in->done[s] = false;
 		if (!lb_needs(in, s, full))
 			continue;
 		*needed = true;
 		if (atomic_load(&in->l->stopping))
 			return (false);
+		in->was_ok[s] =
+		    in->d->can_read
+		        ? in->seen[s].known && lb_same(in, &in->seen[s], w)
+		        : in->confirmed[s].known &&
+		              lb_same(in, &in->confirmed[s], w);
+		in->attempted[s] = true;
 		err[0] = '\0';
 		rc = in->d->apply(
 		    in->d, &in->slots[s], w, &in->seen[s], err, sizeof(err));
@@ -257,38 +270,66 @@ lb_flush(struct lb_inst *in, struct lb_result *r)
 	return (false);
 }
 
-/* Each relay: in sync if every slot of it is what it should be. */
+/* What slot s has now, as far as fleetd knows. */
+static const struct lb_state *
+lb_now(const struct lb_inst *in, size_t s)
+{
+	return (in->d->can_read ? &in->seen[s] : &in->confirmed[s]);
+}
+
+static void
+lb_relay_seen(
+    struct lb_relay_result *rr, const struct lb_state *st, const char *target)
+{
+	rr->known = st->known;
+	rr->intent = st->known ? st->intent : POLICY_INTENT_READY;
+	rr->weight = st->known ? st->weight : 0;
+	util_strlcpy(rr->target, target, sizeof(rr->target));
+}
+
+/*
+ * Each relay: in sync if every slot of it is what it should be; what the
+ * LB has is that of its first slot off, else of its first slot.  A slot
+ * applied without error that still is not as wanted is that relay's
+ * failure (an LB that says yes and does otherwise).
+ */
 static void
 lb_summarize(struct lb_inst *in, struct lb_result *r)
 {
+	char err[LB_ERROR_MAX], seen[24];
+
 	for (size_t s = 0; s < in->nslots; s++) {
 		const struct lb_slot *sl = &in->slots[s];
-		const struct lb_want *w = &in->eff[sl->relay];
 		struct lb_relay_result *rr = &r->relays[sl->relay];
-		const struct lb_state *st = &in->seen[s];
-		bool ok;
+		const struct lb_state *st = lb_now(in, s);
+		bool ok = st->known && lb_same(in, st, &in->eff[sl->relay]);
 
+		if (!rr->has_targets)
+			lb_relay_seen(rr, st, "");
 		rr->has_targets = true;
-		if (in->d->can_read)
-			ok = st->known && lb_same(in, st, w);
-		else
-			ok = in->confirmed[s].known &&
-			     lb_same(in, &in->confirmed[s], w);
-		if (in->done[s] && ok)
+		if (in->done[s] && ok && !in->was_ok[s])
 			r->applied++;
+		if (in->done[s] && !ok && r->reached && st->known) {
+			if (st->intent == POLICY_INTENT_READY)
+				snprintf(seen, sizeof(seen), "ready %u%%",
+				    st->weight);
+			else
+				snprintf(seen, sizeof(seen), "%s",
+				    lb_intent_name(st->intent));
+			snprintf(err, sizeof(err),
+			    "%s: accepted, but it still has %s", sl->target,
+			    seen);
+			lb_relay_error(r, sl->relay, err);
+		}
 		if (ok || !rr->in_sync)
 			continue;
 		rr->in_sync = false;
-		rr->known =
-		    in->d->can_read ? st->known : in->confirmed[s].known;
-		if (rr->known) {
-			const struct lb_state *k =
-			    in->d->can_read ? st : &in->confirmed[s];
-
-			rr->intent = k->intent;
-			rr->weight = k->weight;
-		}
-		util_strlcpy(rr->target, sl->target, sizeof(rr->target));
+		lb_relay_seen(rr, st, sl->target);
+	}
+	for (size_t i = 0; i < r->nrelays; i++) {
+		r->relays[i].held &= r->relays[i].has_targets;
+		if (r->relays[i].in_sync)
+			r->relays[i].target[0] = '\0';
 	}
 }
 
@@ -312,11 +353,15 @@ static void
 lb_confirm(struct lb_inst *in, bool verified)
 {
 	for (size_t s = 0; s < in->nslots; s++) {
+		if (in->attempted[s])
+			in->tried_failed[s] = !in->done[s];
 		if (!in->d->can_read) {
 			if (in->done[s])
 				in->confirmed[s] = lb_state_of(&in->tried[s]);
-		} else if (in->done[s] && !verified)
-			in->confirmed[s].known = false; /* changed, unseen */
+			else if (in->attempted[s])
+				in->confirmed[s].known = false; /* who knows */
+		} else if (in->attempted[s] && !verified)
+			in->confirmed[s].known = false; /* maybe changed */
 		else if (in->seen[s].known)
 			in->confirmed[s] = in->seen[s];
 	}
@@ -333,12 +378,15 @@ lb_round(struct lb_inst *in, bool full)
 	(void)lb_floor_plan(in->pub, n, in->floor, in->eff, in->held);
 	r = lb_result_new(in, n);
 	memset(in->done, 0, in->nslots * sizeof(*in->done));
+	memset(in->attempted, 0, in->nslots * sizeof(*in->attempted));
+	memset(in->was_ok, 0, in->nslots * sizeof(*in->was_ok));
 	r->reached = lb_read(in, r, "");
 	if (r->reached) {
 		lb_note_drift(in, r);
 		if (!lb_apply_all(in, r, full, &needed))
 			r->reached = false;
 	}
+	needed |= in->d->stale;
 	if (r->reached && needed && lb_flush(in, r)) {
 		for (size_t s = 0; s < in->nslots; s++)
 			any |= in->done[s];
@@ -356,12 +404,19 @@ lb_round(struct lb_inst *in, bool full)
 
 /* ---- the threads --------------------------------------------------------- */
 
+/*
+ * After a round: a failed one is retried with backoff (the retry applies
+ * what failed, as any round does); a good one ends the backoff; a full one
+ * sets the next resync.
+ */
 static void
 lb_schedule(struct lb_inst *in, const struct lb_result *r, bool full)
 {
 	bool failed = !r->reached || r->error[0] != '\0' || r->failed > 0;
 	uint64_t now = util_now_ms();
 
+	if (full)
+		in->next_ms = now + in->conf->resync_ms;
 	if (failed) {
 		uint64_t back = LB_BACKOFF_MS;
 
@@ -371,14 +426,14 @@ lb_schedule(struct lb_inst *in, const struct lb_result *r, bool full)
 		if (back > in->conf->resync_ms)
 			back = in->conf->resync_ms;
 		in->fails++;
-		in->next_ms = now + back;
-	} else if (full || in->fails > 0) {
+		in->retry_ms = now + back;
+	} else {
 		in->fails = 0;
-		in->next_ms = now + in->conf->resync_ms;
+		in->retry_ms = 0;
 	}
 }
 
-/* With l->mtx held: until a new set, the next full round, or stop. */
+/* With l->mtx held: until a new set, a retry, the next full round, or stop. */
 static void
 lb_wait(struct lb_inst *in)
 {
@@ -394,9 +449,12 @@ lb_wait(struct lb_inst *in)
 			pthread_cond_wait(&l->cv, &l->mtx);
 			continue;
 		}
-		if (l->gen != in->gen || now >= in->next_ms)
+		if (l->gen != in->gen || now >= in->next_ms ||
+		    (in->retry_ms != 0 && now >= in->retry_ms))
 			return;
 		left = in->next_ms - now;
+		if (in->retry_ms != 0 && in->retry_ms - now < left)
+			left = in->retry_ms - now;
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		ts.tv_sec += (time_t)(left / 1000);
 		ts.tv_nsec += (long)(left % 1000) * 1000000L;
@@ -486,7 +544,10 @@ lb_inst_init(struct lb *l, size_t i, char *err, size_t errlen)
 	in->confirmed = xcalloc(in->nslots + 1, sizeof(*in->confirmed));
 	in->tried = xcalloc(in->nslots + 1, sizeof(*in->tried));
 	in->tried_valid = xcalloc(in->nslots + 1, sizeof(*in->tried_valid));
+	in->tried_failed = xcalloc(in->nslots + 1, sizeof(*in->tried_failed));
+	in->attempted = xcalloc(in->nslots + 1, sizeof(*in->attempted));
 	in->done = xcalloc(in->nslots + 1, sizeof(*in->done));
+	in->was_ok = xcalloc(in->nslots + 1, sizeof(*in->was_ok));
 	return (0);
 }
 
@@ -506,7 +567,10 @@ lb_free(struct lb *l)
 		free(in->confirmed);
 		free(in->tried);
 		free(in->tried_valid);
+		free(in->tried_failed);
+		free(in->attempted);
 		free(in->done);
+		free(in->was_ok);
 	}
 	free(l->inst);
 	free(l->wants);

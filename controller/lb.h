@@ -101,7 +101,10 @@ int lb_start(struct lb **lp, const struct fleetd_config *conf, lb_result_fn fn,
  */
 void lb_publish(struct lb *l, const struct lb_want *wants, size_t floor);
 
-/* Stops the threads (a round in progress is cut short) and frees l. */
+/*
+ * Stops the threads and frees l: a round in progress stops before its
+ * next change (a hook already running finishes, within its timeout).
+ */
 void lb_stop(struct lb *l);
 
 /*

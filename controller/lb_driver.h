@@ -51,6 +51,8 @@ struct lb_driver {
 	const struct fleetd_lb *lb; /* its section */
 	const atomic_bool *cancel;  /* set by lb.c before the first call */
 	bool can_read;              /* read() tells real state */
+	bool stale; /* set by read(): rewrite even where every slot is as
+	               wanted (a pool file edited by hand); lb.c clears it */
 	void *priv;
 
 	/*
@@ -122,6 +124,10 @@ struct haproxy_server {
 
 #define HAPROXY_ADMF_FMAINT 0x01 /* forced maintenance (CLI) */
 #define HAPROXY_ADMF_FDRAIN 0x08 /* forced drain (CLI) */
+/* every maintenance and drain flag: forced, inherited from a tracked
+ * server, from the configuration, DNS resolution, hostname resolution */
+#define HAPROXY_ADMF_MAINT 0x67 /* FMAINT IMAINT CMAINT RMAINT HMAINT */
+#define HAPROXY_ADMF_DRAIN 0x18 /* FDRAIN IDRAIN */
 
 /*
  * Parses the reply to `show servers state` (untrusted text, len bytes,
@@ -134,18 +140,27 @@ struct haproxy_server {
  * "missing column srv_uweight", "line 7: too few fields", "line 3: name
  * too long", "line 4: bad number", ...) and *rows NULL.  A reply that is
  * one line of text (an error such as "Unknown command.") is refused with
- * errstr "not a servers state reply".  At most 1 << 20 rows.
+ * errstr "not a servers state reply".  A row whose backend or server name
+ * fleetd could not name (longer than HAPROXY_NAME_MAX, other characters)
+ * is skipped, not an error.  At most 1 << 20 rows.
  */
 int haproxy_parse_servers_state(const char *buf, size_t len,
     struct haproxy_server **rows, size_t *nrows, const char **errstr);
 
-/* The state a row stands for: maint if FMAINT, drain if FDRAIN, else ready. */
+/*
+ * The state a row stands for: maint if any maintenance flag is set, drain
+ * if any drain flag, else ready.  fleetd sets and clears only the forced
+ * ones; a server in maintenance for another reason reads as such, so a
+ * `state ready` that cannot bring it back shows as a failure, not as in
+ * sync.
+ */
 void haproxy_server_state(const struct haproxy_server *s, struct lb_state *st);
 
 /*
  * The absolute weight fleetd sets for pct percent of iweight: 0 for 0,
  * else iweight * pct / 100 rounded to nearest, at least 1 (so that a
- * server of weight 1 still takes mail at 10%), at most 256.
+ * server of weight 1 still takes mail at 10%), at most 256; 0 for a
+ * server declared with weight 0.
  */
 uint32_t haproxy_weight_for(uint32_t iweight, uint32_t pct);
 

@@ -8,9 +8,10 @@
  * nothing of fleetd's own; stdin is /dev/null, stdout and stderr are
  * fleetd's stderr.  Exit status 0 is success.
  *
- * The command leads a process group of its own: at the timeout, or once
- * fleetd is stopping, the whole group gets SIGKILL and the command is
- * reaped, so neither it nor what it started outlives the call.  The
+ * The command leads a process group of its own: at the timeout the whole
+ * group gets SIGKILL and the command is reaped, so neither it nor what it
+ * started outlives the call.  fleetd stopping starts no new run but lets
+ * the one in progress finish (within the timeout).  The
  * driver cannot read the load balancer back (can_read false): the
  * reconciler takes an exit status of 0 as the state applied.
  *
@@ -172,7 +173,9 @@ lb_exec_apply(struct lb_driver *d, const struct lb_slot *slot,
 		    err, errlen, "cannot run %s: %s", cmd, strerror(errno));
 		return (LB_APPLY_FAILED);
 	}
-	end = lb_exec_wait(x, (pid_t)pid, deadline, d->cancel, &status);
+	/* a run in progress finishes even if fleetd is stopping: killed
+	 * half-way, it could leave an external load balancer half changed */
+	end = lb_exec_wait(x, (pid_t)pid, deadline, NULL, &status);
 	return (lb_exec_result(d, end, status, err, errlen));
 }
 

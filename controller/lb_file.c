@@ -13,11 +13,13 @@
  * that pool.json never claims a state pool.txt does not carry yet.  Each
  * file is whole at any instant, but a reader of both may see a new
  * pool.txt next to the old pool.json for a moment; one that needs them to
- * agree reads pool.json alone.  read() trusts pool.json only when
- * pool.txt is exactly what it implies and it lists the configured relays
- * with their IPs; otherwise it reports the slots unknown, which makes the
- * round rewrite both (a crash between the two writes, a hand edit, a
- * relay removed from the config).  A file that cannot be used is no
+ * agree reads pool.json alone.  read() reports what pool.json says of
+ * each configured relay listed with its IP (so a hand edit there is seen,
+ * as drift); when pool.txt is not exactly what pool.json implies, or the
+ * pool lists other relays, other IPs or another order than the
+ * configuration, it marks the driver stale, which makes the round
+ * rewrite both (a crash between the two writes, a hand edit, a relay
+ * removed from the config).  A file that cannot be used is no
  * error of the round (it is about to be rewritten), so read() logs why,
  * once per distinct reason.  apply() does nothing: the pool is written
  * whole by flush(), which gets every slot's want.
@@ -354,8 +356,9 @@ lb_file_txt_agrees(struct lb_driver *d, const struct lb_pool_entry *e, size_t n)
 }
 
 /*
- * Reads pool.json and checks pool.txt against it.  Returns 0 with the
- * entries (caller frees), or -1 when the pool cannot be trusted (noted).
+ * Reads pool.json and checks pool.txt against it (d->stale when it
+ * disagrees).  Returns 0 with the entries (caller frees), or -1 when
+ * pool.json cannot be used (noted).
  */
 static int
 lb_file_load(struct lb_driver *d, struct lb_pool_entry **out, size_t *n)
@@ -381,38 +384,61 @@ lb_file_load(struct lb_driver *d, struct lb_pool_entry **out, size_t *n)
 		return (-1);
 	}
 	free(buf);
-	if (!lb_file_txt_agrees(d, e, ne)) {
-		free(e);
-		return (-1);
-	}
+	if (!lb_file_txt_agrees(d, e, ne))
+		d->stale = true; /* pool.json still tells the states */
 	*out = e;
 	*n = ne;
 	return (0);
 }
 
+/* The configured relay named name, or conf->nrelays. */
+static size_t
+lb_file_relay(const struct fleetd_config *conf, const char *name)
+{
+	size_t r = 0;
+
+	while (r < conf->nrelays && strcmp(conf->relays[r].name, name) != 0)
+		r++;
+	return (r);
+}
+
 /*
  * Maps each configured relay to its entry in map[] (LB_FILE_NONE if
- * absent).  False unless every entry is a configured relay with its IP,
- * in config order: else flush() would not rewrite a stale entry.
+ * absent or listed with another IP).  False unless every entry is a
+ * configured relay with its IP, once, in config order: else flush() must
+ * rewrite the pool even if every relay's state is as wanted.
  */
 static bool
 lb_file_match(const struct fleetd_config *conf, const struct lb_pool_entry *e,
     size_t ne, size_t *map)
 {
+	bool exact = true;
 	size_t r = 0;
 
 	for (size_t i = 0; i < conf->nrelays; i++)
 		map[i] = LB_FILE_NONE;
 	for (size_t j = 0; j < ne; j++) {
+		size_t k;
+
 		while (r < conf->nrelays &&
 		       strcmp(conf->relays[r].name, e[j].name) != 0)
 			r++;
-		if (r == conf->nrelays ||
-		    strcmp(conf->relays[r].ip, e[j].ip) != 0)
-			return (false);
-		map[r++] = j;
+		if (r < conf->nrelays)
+			k = r++;
+		else if ((k = lb_file_relay(conf, e[j].name)) ==
+		         conf->nrelays) {
+			exact = false; /* not (or no longer) configured */
+			continue;
+		} else
+			exact = false; /* out of order */
+		if (strcmp(conf->relays[k].ip, e[j].ip) != 0 ||
+		    map[k] != LB_FILE_NONE) {
+			exact = false;
+			continue;
+		}
+		map[k] = j;
 	}
-	return (true);
+	return (exact);
 }
 
 static int
@@ -435,7 +461,7 @@ lb_file_read(struct lb_driver *d, const struct lb_slot *slots, size_t n,
 		    "%s lists other relays or IPs than the configuration; "
 		    "rewriting it",
 		    f->json);
-		goto out;
+		d->stale = true;
 	}
 	for (size_t i = 0; i < n; i++) {
 		size_t j = map[slots[i].relay];
@@ -453,9 +479,8 @@ lb_file_read(struct lb_driver *d, const struct lb_slot *slots, size_t n,
 		    "%s lacks %zu of the configured relays; "
 		    "adding them",
 		    f->json, missing);
-	else
+	else if (!d->stale)
 		f->noted[0] = '\0'; /* a good pool: the next problem is news */
-out:
 	free(map);
 	free(e);
 	return (0);

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "util.h"
 
 #define HAPROXY_REPLY_MAX (4u << 20) /* bytes; a bigger reply is refused */
@@ -373,10 +374,13 @@ haproxy_free(struct lb_driver *d)
 	free(d);
 }
 
-/* One slot per backend/server pair of every relay's lb_server. */
+/*
+ * One slot per backend/server pair of every relay's lb_server; a relay
+ * without one is not on this load balancer (said once, at start).
+ */
 static void
-haproxy_slots(
-    const struct fleetd_config *conf, struct lb_slot **slots, size_t *nslots)
+haproxy_slots(const struct fleetd_config *conf, const struct fleetd_lb *lb,
+    struct lb_slot **slots, size_t *nslots)
 {
 	char pairs[FLEETD_LB_PAIRS][CFG_NAME_MAX * 2 + 2];
 	struct lb_slot *s = NULL;
@@ -385,8 +389,12 @@ haproxy_slots(
 	for (size_t i = 0; i < conf->nrelays; i++) {
 		np = fleetd_lb_pairs(
 		    conf->relays[i].lb_server, pairs, FLEETD_LB_PAIRS);
-		if (np == 0)
+		if (np == 0) {
+			log_info("lb %s: relay=%s has no lb_server: not on "
+			         "this load balancer",
+			    lb->name, conf->relays[i].name);
 			continue;
+		}
 		s = xreallocarray(s, n + np, sizeof(*s));
 		for (size_t k = 0; k < np; k++, n++) {
 			memset(&s[n], 0, sizeof(s[n]));
@@ -425,6 +433,6 @@ lb_haproxy_new(const struct fleetd_config *conf, const struct fleetd_lb *lb,
 	d->apply = haproxy_apply;
 	d->flush = NULL;
 	d->free = haproxy_free;
-	haproxy_slots(conf, slots, nslots);
+	haproxy_slots(conf, lb, slots, nslots);
 	return (d);
 }

@@ -137,23 +137,28 @@ haproxy_number(const char *f, size_t len, uint32_t *v)
 	return (true);
 }
 
-/* A name HAProxy accepts ([A-Za-z0-9_.:-]), copied with its NUL. */
-static const char *
+/*
+ * A name fleetd can name ([A-Za-z0-9_.:-], at most HAPROXY_NAME_MAX),
+ * copied with its NUL; any other leaves dst "" and the row is skipped:
+ * no lb_server can point at it, and one odd backend of a shared HAProxy
+ * must not stop fleetd from reading the others.
+ */
+static void
 haproxy_name(const char *f, size_t len, char *dst)
 {
-	if (len > HAPROXY_NAME_MAX)
-		return ("name too long");
+	dst[0] = '\0';
+	if (len == 0 || len > HAPROXY_NAME_MAX)
+		return;
 	for (size_t i = 0; i < len; i++) {
 		char ch = f[i];
 
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		        (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
 		        ch == ':' || ch == '-'))
-			return ("bad name");
+			return;
 	}
 	memcpy(dst, f, len);
 	dst[len] = '\0';
-	return (NULL);
 }
 
 /* The version line: "1" only. */
@@ -208,10 +213,11 @@ haproxy_parse_field(
 	uint32_t *num[HAPROXY_COL_N] = {NULL, NULL, &s->op_state,
 	    &s->admin_state, &s->uweight, &s->iweight};
 
-	if (k == HAPROXY_COL_BE)
-		return (haproxy_name(f, flen, s->backend));
-	if (k == HAPROXY_COL_SRV)
-		return (haproxy_name(f, flen, s->server));
+	if (k == HAPROXY_COL_BE || k == HAPROXY_COL_SRV) {
+		haproxy_name(
+		    f, flen, k == HAPROXY_COL_BE ? s->backend : s->server);
+		return (NULL);
+	}
 	if (!haproxy_number(f, flen, num[k]))
 		return ("bad number");
 	return (NULL);
@@ -277,6 +283,8 @@ haproxy_parse_rows(struct haproxy_cursor *c, const struct haproxy_cols *cols,
 			    c->lineno, "text after the end of the reply"));
 		if ((what = haproxy_parse_row(line, len, cols, &s)) != NULL)
 			return (haproxy_line_error(c->lineno, what));
+		if (s.backend[0] == '\0' || s.server[0] == '\0')
+			continue; /* a name no lb_server can hold */
 		if (!haproxy_push(rows, nrows, &cap, &s))
 			return ("too many rows");
 	}
@@ -325,9 +333,9 @@ haproxy_server_state(const struct haproxy_server *s, struct lb_state *st)
 
 	memset(st, 0, sizeof(*st));
 	st->known = true;
-	if (s->admin_state & HAPROXY_ADMF_FMAINT)
+	if (s->admin_state & HAPROXY_ADMF_MAINT)
 		st->intent = POLICY_INTENT_MAINT;
-	else if (s->admin_state & HAPROXY_ADMF_FDRAIN)
+	else if (s->admin_state & HAPROXY_ADMF_DRAIN)
 		st->intent = POLICY_INTENT_DRAIN;
 	else
 		st->intent = POLICY_INTENT_READY;
@@ -346,8 +354,8 @@ haproxy_weight_for(uint32_t iweight, uint32_t pct)
 {
 	uint64_t w;
 
-	if (pct == 0)
-		return (0);
+	if (pct == 0 || iweight == 0)
+		return (0); /* a server declared weight 0 stays so */
 	w = ((uint64_t)iweight * pct + 50) / 100;
 	if (w < 1)
 		w = 1;

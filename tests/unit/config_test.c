@@ -570,6 +570,22 @@ static const struct {
         ":6: [lb e]: unknown key 'weight'", NULL},
     {"lb name charset", HEAD "[lb e/1]\ndriver = haproxy\n",
         "[lb e/1]: name must be 1-63 characters", NULL},
+    {"lb section twice",
+        HEAD "[lb e]\ndriver = haproxy\n[policy]\ntick = 1s\n[lb e]\n"
+             "socket = /run/x.sock\n",
+        ":9: [lb e]: section given twice", NULL},
+    {"lb one socket, two sections",
+        HEAD "[lb a]\ndriver = haproxy\nsocket = /run/x.sock\n"
+             "[lb b]\ndriver = haproxy\nsocket = /run/x.sock\n",
+        ": [lb b]: /run/x.sock already used by [lb a]", NULL},
+    {"lb socket path too long",
+        HEAD "[lb e]\ndriver = haproxy\nsocket = /run/"
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+             ".sock\n",
+        ": [lb e]: socket: longer than a unix socket path may be (107 "
+        "bytes)",
+        NULL},
     {"lb_server without slash", HEAD LB_RELAY("nodash"),
         ": [relay r1]: lb_server: \"nodash\" is not backend/server", NULL},
     {"lb_server empty half", HEAD LB_RELAY("be/"),

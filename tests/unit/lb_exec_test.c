@@ -329,35 +329,41 @@ static void *
 cancel_main(void *arg)
 {
 	struct fx *f = arg;
+	char p[128];
+	FILE *fp;
 
 	(void)wait_pid_file("started", 5000);
 	atomic_store(&f->cancel, true);
+	snprintf(p, sizeof(p), "%s/go", dir);
+	if ((fp = fopen(p, "w")) != NULL)
+		fclose(fp);
 	return (NULL);
 }
 
+/*
+ * fleetd stopping lets a run in progress finish (within its timeout):
+ * killing a hook half-way could leave an external load balancer half
+ * changed.  Nothing new starts once stopping.
+ */
 static void
 test_cancel(void **state)
 {
-	char err[LB_ERROR_MAX];
+	char err[LB_ERROR_MAX] = "";
 	struct fx f;
 	pthread_t t;
-	uint64_t t0, took;
 
 	(void)state;
 	write_script("wait", "echo $$ > @DIR@/started.tmp\n"
 	                     "mv @DIR@/started.tmp @DIR@/started\n"
-	                     "sleep 30 & wait\n");
+	                     "while [ ! -e @DIR@/go ]; do sleep 0.02; done\n"
+	                     "exit 0\n");
 	fx_open(&f, "wait", 20000);
 	assert_int_equal(pthread_create(&t, NULL, cancel_main, &f), 0);
-	t0 = util_now_ms();
 	assert_int_equal(
 	    fx_apply(&f, 1, POLICY_INTENT_READY, 50, err, sizeof(err)),
-	    LB_APPLY_UNREACHABLE);
-	took = util_now_ms() - t0;
+	    LB_APPLY_OK);
 	assert_int_equal(pthread_join(t, NULL), 0);
-	assert_string_equal(err, "cancelled: fleetd is stopping");
-	if (took > 3000)
-		fail_msg("returned after %llu ms", (unsigned long long)took);
+	assert_true(atomic_load(&f.cancel));
 	fx_close(&f);
 	/* once cancelled, nothing more runs: not even a missing command */
 	fx_open(&f, "missing", 5000);

@@ -163,6 +163,7 @@ fx_read(struct fx *f, struct lb_state *seen)
 
 	for (size_t i = 0; i < f->n; i++)
 		seen[i] = (struct lb_state){.known = true, .weight = 77};
+	f->d->stale = false; /* as lb.c does before each read */
 	assert_int_equal(
 	    f->d->read(f->d, f->slots, f->n, seen, err, sizeof(err)), 0);
 	assert_string_equal(err, "");
@@ -340,12 +341,16 @@ test_hand_edit(void **state)
 	edit_json(1, "weight", NULL, 40);
 	assert_int_equal(fx_read(&f, seen), NRELAYS);
 	assert_int_equal(seen[1].weight, 40);
-	/* r1 at 50%: pool.txt no longer agrees, so nothing is trusted */
+	assert_false(f.d->stale);
+	/* r1 at 50%: pool.json still tells (drift), pool.txt disagrees */
 	edit_json(0, "weight", NULL, 50);
-	assert_int_equal(fx_read(&f, seen), 0);
+	assert_int_equal(fx_read(&f, seen), NRELAYS);
+	assert_int_equal(seen[0].weight, 50);
+	assert_true(f.d->stale);
 	/* the round rewrites both */
 	fx_flush(&f, wants_a);
 	assert_int_equal(fx_read(&f, seen), NRELAYS);
+	assert_false(f.d->stale);
 	assert_int_equal(seen[1].intent, POLICY_INTENT_DRAIN);
 	fx_close(&f);
 }
@@ -367,13 +372,14 @@ test_txt_edited(void **state)
 	for (size_t i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
 		fx_flush(&f, wants_a);
 		write_text("pool.txt", edits[i]);
-		if (fx_read(&f, seen) != 0)
-			fail_msg("edit %zu: slots known", i);
+		if (fx_read(&f, seen) != NRELAYS || !f.d->stale)
+			fail_msg("edit %zu: not stale", i);
 	}
 	fx_flush(&f, wants_a);
 	dir_path(p, sizeof(p), "pool.txt");
 	assert_int_equal(unlink(p), 0);
-	assert_int_equal(fx_read(&f, seen), 0);
+	assert_int_equal(fx_read(&f, seen), NRELAYS);
+	assert_true(f.d->stale);
 	fx_close(&f);
 }
 
@@ -460,15 +466,19 @@ test_config_changed(void **state)
 	/* r3 removed: its entry would stay forever unless rewritten */
 	conf.nrelays = 2;
 	fx_open(&f);
-	assert_int_equal(fx_read(&f, seen), 0);
+	assert_int_equal(fx_read(&f, seen), 2);
+	assert_true(f.d->stale);
 	fx_close(&f);
-	/* r2 has a new IP */
+	/* r2 has a new IP: unknown, and the pool stale */
 	conf.nrelays = NRELAYS;
 	util_strlcpy(relays[1].ip, "198.51.100.2", sizeof(relays[1].ip));
 	fx_open(&f);
-	assert_int_equal(fx_read(&f, seen), 0);
+	assert_int_equal(fx_read(&f, seen), NRELAYS - 1);
+	assert_false(seen[1].known);
+	assert_true(f.d->stale);
 	fx_flush(&f, wants_a);
 	assert_int_equal(fx_read(&f, seen), NRELAYS);
+	assert_false(f.d->stale);
 	fx_close(&f);
 	util_strlcpy(relays[1].ip, relay_defs[1].ip, sizeof(relays[1].ip));
 }

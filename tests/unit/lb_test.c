@@ -382,6 +382,72 @@ test_exec_retries_until_it_works(void **state)
 	free(log);
 }
 
+static bool
+round_r2_ok_r1_failed(const struct lb_result *r)
+{
+	return (r->relays[1].in_sync && r->relays[0].error[0] != '\0');
+}
+
+static size_t
+count_lines(const char *text, const char *line)
+{
+	size_t n = 0, len = strlen(line);
+
+	for (const char *p = text; (p = strstr(p, line)) != NULL; p += len)
+		n += p == text || p[-1] == '\n';
+	return (n);
+}
+
+/*
+ * A round that succeeds for another relay's change does not cancel the
+ * retry of a failed one: r1 is retried within the backoff (1 s, 2 s),
+ * not at the next resync (an hour here).
+ */
+static void
+test_change_keeps_retry(void **state)
+{
+	struct lb_want w[3] = {R(DRAIN, 0, false, 1), R(READY, 100, false, 1),
+	    R(READY, 100, false, 1)};
+	struct lb_result *r;
+	char err[256], body[256], *log = NULL;
+	uint64_t end;
+	struct lb *l;
+
+	(void)state;
+	snprintf(body, sizeof(body),
+	    "echo \"$@\" >> %s/calls\n[ \"$1\" = r1 ] && exit 3\nexit 0\n",
+	    dir);
+	write_script("hook", body);
+	lbconf.driver = LB_DRIVER_EXEC;
+	lbconf.resync_ms = 3600 * 1000;
+	snprintf(lbconf.target, sizeof(lbconf.target), "%s/hook", dir);
+	assert_int_equal(
+	    lb_start(&l, &conf, sink_fn, &sink, err, sizeof(err)), 0);
+	lb_publish(l, w, 1);
+	assert_non_null(r = sink_next(&sink, 5000));
+	assert_int_equal(r->failed, 1);
+	lb_result_free(r);
+	w[1] = R(DRAIN, 0, false, 2); /* a change round, at once */
+	lb_publish(l, w, 1);
+	assert_non_null(r = sink_until(&sink, round_r2_ok_r1_failed, 5000));
+	lb_result_free(r);
+	end = util_now_ms() + 8000;
+	while (util_now_ms() < end) {
+		free(log);
+		log = slurp("calls");
+		if (log != NULL && count_lines(log, "r1 drain 0\n") >= 3)
+			break;
+		if ((r = sink_next(&sink, 200)) != NULL)
+			lb_result_free(r);
+	}
+	lb_stop(l);
+	assert_non_null(log);
+	if (count_lines(log, "r1 drain 0\n") < 3)
+		fail_msg("r1 not retried within the backoff:\n%s", log);
+	assert_int_equal(count_lines(log, "r2 drain 0\n"), 1);
+	free(log);
+}
+
 /* ---- the core's record: events only when something changes -------------- */
 
 static size_t nev;
@@ -507,6 +573,8 @@ main(void)
 	        test_file_rounds, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(
 	        test_exec_retries_until_it_works, setup_dir, teardown_dir),
+	    cmocka_unit_test_setup_teardown(
+	        test_change_keeps_retry, setup_dir, teardown_dir),
 	    cmocka_unit_test_setup_teardown(
 	        test_track_events, setup_dir, teardown_dir),
 	};
