@@ -2,11 +2,14 @@
 /* Helpers shared by the three programs (see util.h).  No state. */
 #include "util.h"
 
+#include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -315,6 +318,52 @@ fail:
 	close(fd);
 	errno = saved;
 	return (-1);
+}
+
+/* Sleeps ms milliseconds, resumed across signals. */
+static void
+util_sleep_ms(int ms)
+{
+	struct timespec ts = {
+	    .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000};
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+int
+util_wait_child(pid_t pid, uint64_t deadline, int *status)
+{
+	struct pollfd pfd = {.fd = pidfd_open(pid, 0), .events = POLLIN};
+	int t, rv = 1, saved;
+	pid_t r;
+
+	for (;;) {
+		if ((r = waitpid(pid, status, WNOHANG)) == pid) {
+			rv = 0;
+			break;
+		}
+		if (r == -1 && errno != EINTR) {
+			rv = -1;
+			break;
+		}
+		if ((t = util_poll_timeout(deadline, NULL)) == -1)
+			break;
+		if (pfd.fd != -1) /* no pidfd (old kernels, valgrind): poll */
+			(void)poll(&pfd, 1, t);
+		else
+			util_sleep_ms(t < 10 ? t : 10);
+	}
+	saved = errno;
+	if (rv == 1) {
+		(void)kill(-pid, SIGKILL);
+		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
+			;
+	}
+	if (pfd.fd != -1)
+		close(pfd.fd);
+	errno = saved;
+	return (rv);
 }
 
 void

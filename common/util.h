@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
@@ -83,6 +84,16 @@ int util_spawn(const char *path, const char *const argv[], int out, int err);
  */
 int util_spawn_env(const char *path, const char *const argv[],
     const char *const env[], int out, int err);
+
+/*
+ * Waits for pid (a child leading its own process group, as util_spawn_env
+ * starts it) until deadline (util_now_ms() time), on a pidfd where the
+ * kernel has pidfd_open() and polling waitpid() every 10 ms where it has
+ * not.  Returns 0 with *status set; 1 if it was still running at the
+ * deadline, and was killed with its process group (SIGKILL) and reaped;
+ * -1 with errno set if it cannot be waited for (not our child).
+ */
+int util_wait_child(pid_t pid, uint64_t deadline, int *status);
 
 /*
  * Blocks every signal except the synchronous ones (SEGV, BUS, FPE, ILL,

@@ -19,118 +19,32 @@
  */
 #include "lb_driver.h"
 
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "util.h"
 
-#define LB_EXEC_POLL_MS 10 /* waitpid() polling without a pidfd */
-
 struct lb_exec {
 	char env_lb[sizeof("FLEET_LB=") + CFG_NAME_MAX]; /* "FLEET_LB=name" */
-	bool no_pidfd; /* pidfd_open() gave ENOSYS (old kernels, valgrind) */
 };
 
-enum lb_exec_end {
-	LB_EXEC_EXITED,    /* *status is set */
-	LB_EXEC_TIMEOUT,   /* killed at the timeout */
-	LB_EXEC_CANCELLED, /* killed: fleetd is stopping */
-	LB_EXEC_ERROR,     /* waitpid() failed: errno */
-};
-
-static void
-lb_exec_sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000};
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Kills pid's process group and reaps pid, which is then gone. */
-static void
-lb_exec_kill(pid_t pid)
-{
-	int status;
-
-	(void)kill(-pid, SIGKILL);
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-		;
-}
-
-/*
- * Waits for pid (a group leader) until deadline (util_now_ms() time) or
- * *cancel (NULL: never), sleeping on a pidfd or polling waitpid() every
- * LB_EXEC_POLL_MS, and at most UTIL_CANCEL_MS between looks at the flag.
- * Whatever the end, pid is reaped when this returns (LB_EXEC_ERROR:
- * waitpid() says it is not our child, errno set).
- */
-static enum lb_exec_end
-lb_exec_wait(struct lb_exec *x, pid_t pid, uint64_t deadline,
-    const atomic_bool *cancel, int *status)
-{
-	struct pollfd pfd = {.fd = -1, .events = POLLIN};
-	enum lb_exec_end end;
-	pid_t r;
-	int t, saved;
-
-	if (!x->no_pidfd && (pfd.fd = pidfd_open(pid, 0)) == -1)
-		x->no_pidfd = errno == ENOSYS;
-	for (;;) {
-		if ((r = waitpid(pid, status, WNOHANG)) == pid) {
-			end = LB_EXEC_EXITED;
-			break;
-		}
-		if (r == -1 && errno != EINTR) { /* not ours: no kill(-pid) */
-			end = LB_EXEC_ERROR;
-			break;
-		}
-		if ((t = util_poll_timeout(deadline, cancel)) == -1) {
-			lb_exec_kill(pid);
-			end = cancel != NULL && atomic_load(cancel)
-			          ? LB_EXEC_CANCELLED
-			          : LB_EXEC_TIMEOUT;
-			break;
-		}
-		if (pfd.fd != -1)
-			(void)poll(&pfd, 1, t);
-		else
-			lb_exec_sleep_ms(
-			    t < LB_EXEC_POLL_MS ? t : LB_EXEC_POLL_MS);
-	}
-	saved = errno;
-	if (pfd.fd != -1)
-		close(pfd.fd);
-	errno = saved;
-	return (end);
-}
-
-/* Turns how the run ended into the apply result. */
+/* Turns how the run ended (util_wait_child()'s rv) into the result. */
 static enum lb_apply_rc
-lb_exec_result(const struct lb_driver *d, enum lb_exec_end end, int status,
-    char *err, size_t errlen)
+lb_exec_result(
+    const struct lb_driver *d, int rv, int status, char *err, size_t errlen)
 {
-	switch (end) {
-	case LB_EXEC_EXITED:
-		break;
-	case LB_EXEC_TIMEOUT:
+	if (rv == 1) {
 		snprintf(err, errlen, "timeout after %" PRIu64 " ms",
 		    d->lb->timeout_ms);
 		return (LB_APPLY_FAILED);
-	case LB_EXEC_CANCELLED:
-		snprintf(err, errlen, "cancelled: fleetd is stopping");
-		return (LB_APPLY_UNREACHABLE);
-	case LB_EXEC_ERROR:
+	}
+	if (rv == -1) {
 		snprintf(err, errlen, "waitpid: %s", strerror(errno));
 		return (LB_APPLY_FAILED);
 	}
@@ -157,8 +71,7 @@ lb_exec_apply(struct lb_driver *d, const struct lb_slot *slot,
 	    cmd, slot->target, lb_intent_name(want->intent), weight, NULL};
 	const char *env[] = {x->env_lb, NULL};
 	uint64_t deadline;
-	int pid, status = 0;
-	enum lb_exec_end end;
+	int pid, status = 0, rv;
 
 	(void)seen;
 	if (d->cancel != NULL && atomic_load(d->cancel)) {
@@ -175,8 +88,8 @@ lb_exec_apply(struct lb_driver *d, const struct lb_slot *slot,
 	}
 	/* a run in progress finishes even if fleetd is stopping: killed
 	 * half-way, it could leave an external load balancer half changed */
-	end = lb_exec_wait(x, (pid_t)pid, deadline, NULL, &status);
-	return (lb_exec_result(d, end, status, err, errlen));
+	rv = util_wait_child((pid_t)pid, deadline, &status);
+	return (lb_exec_result(d, rv, status, err, errlen));
 }
 
 static void

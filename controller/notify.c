@@ -4,19 +4,17 @@
  * thread: it copies the event, with control characters stripped, into a
  * STAILQ of at most NOTIFY_QUEUE_MAX items under `mtx` and signals `cv`.
  * The notify thread takes one item at a time, runs the command with
- * util_spawn_env() and waits for it on a pidfd (polling waitpid() every
- * NOTIFY_POLL_MS where pidfd_open() is missing); at the timeout it kills
- * the command's process group.  The counters live under `mtx` too.
+ * util_spawn_env() and waits for it with util_wait_child(), which at the
+ * timeout kills the command's process group.  The counters live under `mtx`
+ * too.
  */
 #include "notify.h"
 
-#include <sys/pidfd.h>
 #include <sys/queue.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,8 +27,7 @@
 #include "log.h"
 #include "util.h"
 
-#define NOTIFY_POLL_MS 10 /* waitpid() polling without a pidfd */
-#define NOTIFY_NENV    13 /* FLEET_* variables */
+#define NOTIFY_NENV    13                         /* FLEET_* variables */
 #define NOTIFY_VAR_MAX (32 + WIRE_REASON_MAX + 1) /* "NAME=value" */
 
 struct notify_item {
@@ -52,7 +49,6 @@ STAILQ_HEAD(notify_items, notify_item);
 struct notify {
 	char *command; /* NULL: accept and ignore, no thread */
 	uint64_t timeout_ms;
-	bool no_pidfd; /* pidfd_open() gave ENOSYS; the thread's own */
 	pthread_t thread;
 	pthread_mutex_t mtx;
 	pthread_cond_t cv;
@@ -131,57 +127,6 @@ notify_env(const struct notify_item *it, char vars[][NOTIFY_VAR_MAX],
 }
 
 static void
-notify_sleep_ms(int ms)
-{
-	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)ms * 1000000};
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/*
- * Waits for pid until the timeout.  Returns 0 with *status set, 1 if it
- * was still running and got killed (its process group with it), or -1
- * with errno set if it could not be waited for.
- */
-static int
-notify_wait(struct notify *n, pid_t pid, int *status)
-{
-	struct pollfd pfd = {.fd = -1, .events = POLLIN};
-	uint64_t deadline = util_now_ms() + n->timeout_ms;
-	pid_t r;
-	int t, rv = 1;
-
-	if (!n->no_pidfd && (pfd.fd = pidfd_open(pid, 0)) == -1)
-		n->no_pidfd = errno == ENOSYS; /* old kernels, valgrind */
-	for (;;) {
-		if ((r = waitpid(pid, status, WNOHANG)) == pid) {
-			rv = 0;
-			break;
-		}
-		if (r == -1 && errno != EINTR) {
-			rv = -1;
-			break;
-		}
-		if ((t = util_poll_timeout(deadline, NULL)) == -1)
-			break;
-		if (pfd.fd != -1)
-			(void)poll(&pfd, 1, t);
-		else
-			notify_sleep_ms(
-			    t < NOTIFY_POLL_MS ? t : NOTIFY_POLL_MS);
-	}
-	if (rv == 1) {
-		(void)kill(-pid, SIGKILL);
-		while (waitpid(pid, status, 0) == -1 && errno == EINTR)
-			;
-	}
-	if (pfd.fd != -1)
-		close(pfd.fd);
-	return (rv);
-}
-
-static void
 notify_count(struct notify *n, uint64_t *counter)
 {
 	pthread_mutex_lock(&n->mtx);
@@ -208,7 +153,8 @@ notify_run(struct notify *n, const struct notify_item *it)
 		notify_count(n, &n->st.failed);
 		return;
 	}
-	if ((rv = notify_wait(n, pid, &status)) == 1) {
+	if ((rv = util_wait_child(
+	         pid, util_now_ms() + n->timeout_ms, &status)) == 1) {
 		log_warnx("notify: relay=%s event=%" PRIu64 ": command killed "
 		          "after %" PRIu64 " ms",
 		    relay, it->id, n->timeout_ms);
