@@ -6,7 +6,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "config_int.h"
+#include "lb_driver.h"
 #include "util.h"
 
 #define LB_FIELD(n, t, field, lo, hi)                                          \
@@ -97,19 +97,6 @@ config_lb_cb(struct config_ctx *ctx, const char *lname, bool is_new,
 	return (0);
 }
 
-/* A backend or server name as HAProxy allows: [A-Za-z0-9_.:-]{1,63}. */
-static bool
-config_lb_part_ok(const char *s, size_t len)
-{
-	if (len == 0 || len > CFG_NAME_MAX)
-		return (false);
-	for (size_t i = 0; i < len; i++)
-		if (!isalnum((unsigned char)s[i]) &&
-		    strchr("_.:-", s[i]) == NULL)
-			return (false);
-	return (true);
-}
-
 size_t
 fleetd_lb_pairs(
     const char *lb_server, char pairs[][CFG_NAME_MAX * 2 + 2], size_t max)
@@ -144,8 +131,8 @@ config_lb_server_check(const struct fleetd_relay *r, char *err, size_t errlen)
 		size_t len = strcspn(p, " \t");
 		const char *slash = memchr(p, '/', len);
 
-		if (slash == NULL || !config_lb_part_ok(p, slash - p) ||
-		    !config_lb_part_ok(slash + 1, len - (slash - p) - 1)) {
+		if (slash == NULL || !haproxy_name_ok(p, slash - p) ||
+		    !haproxy_name_ok(slash + 1, len - (slash - p) - 1)) {
 			snprintf(err, errlen,
 			    "[relay %s]: lb_server: \"%.*s\" is not "
 			    "backend/server (names of [A-Za-z0-9_.:-], at "

@@ -113,6 +113,13 @@ const char *lb_intent_name(enum policy_intent i);
 
 #define HAPROXY_NAME_MAX 63 /* a backend or server name we accept */
 
+/*
+ * A backend or server name fleetd can name: [A-Za-z0-9_.:-], 1 to
+ * HAPROXY_NAME_MAX bytes (HAProxy's own charset; checked at load for
+ * lb_server, and again before a name goes into a command).
+ */
+bool haproxy_name_ok(const char *s, size_t len);
+
 /* One row of `show servers state`. */
 struct haproxy_server {
 	char backend[HAPROXY_NAME_MAX + 1];

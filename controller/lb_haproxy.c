@@ -198,20 +198,6 @@ haproxy_exchange(const struct lb_driver *d, const char *cmd, char **reply,
 	return (rc);
 }
 
-static bool
-haproxy_name_ok(const char *s, size_t len)
-{
-	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
-	                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-";
-
-	if (len == 0 || len > HAPROXY_NAME_MAX)
-		return (false);
-	for (size_t i = 0; i < len; i++)
-		if (memchr(ok, s[i], sizeof(ok) - 1) == NULL)
-			return (false);
-	return (true);
-}
-
 /* "backend/server" with two names HAProxy accepts, and nothing else. */
 static bool
 haproxy_target_ok(const char *target)

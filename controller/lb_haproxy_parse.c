@@ -137,26 +137,32 @@ haproxy_number(const char *f, size_t len, uint32_t *v)
 	return (true);
 }
 
+bool
+haproxy_name_ok(const char *s, size_t len)
+{
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyz"
+	                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-";
+
+	if (len == 0 || len > HAPROXY_NAME_MAX)
+		return (false);
+	for (size_t i = 0; i < len; i++)
+		if (memchr(ok, s[i], sizeof(ok) - 1) == NULL)
+			return (false);
+	return (true);
+}
+
 /*
- * A name fleetd can name ([A-Za-z0-9_.:-], at most HAPROXY_NAME_MAX),
- * copied with its NUL; any other leaves dst "" and the row is skipped:
- * no lb_server can point at it, and one odd backend of a shared HAProxy
- * must not stop fleetd from reading the others.
+ * A name fleetd can name, copied with its NUL; any other leaves dst ""
+ * and the row is skipped: no lb_server can point at it, and one odd
+ * backend of a shared HAProxy must not stop fleetd from reading the
+ * others.
  */
 static void
 haproxy_name(const char *f, size_t len, char *dst)
 {
 	dst[0] = '\0';
-	if (len == 0 || len > HAPROXY_NAME_MAX)
+	if (!haproxy_name_ok(f, len))
 		return;
-	for (size_t i = 0; i < len; i++) {
-		char ch = f[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		        (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' ||
-		        ch == ':' || ch == '-'))
-			return;
-	}
 	memcpy(dst, f, len);
 	dst[len] = '\0';
 }
