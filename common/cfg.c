@@ -18,7 +18,7 @@
 #include "keys.h"
 #include "util.h"
 
-#define CFG_FILE_MAX (1024 * 1024)
+#define CFG_FILE_MAX (16 * 1024 * 1024) /* 10,000 relays take ~2 MB */
 
 struct cfg_ctx {
 	cfg_handler h;

@@ -60,11 +60,29 @@ struct fleetd_lb {
 	uint32_t seen;
 };
 
+/* [fleetd] limits (docs/security.md); defaults in fleetd_config_load() */
+struct fleetd_limits {
+	char agent_sources[16];         /* "relays" (default) or "any" */
+	bool any_source;                /* agent_sources = any */
+	uint64_t max_connections;       /* agent endpoint, all sources */
+	uint64_t max_per_source;        /* agent endpoint, one source IP */
+	uint64_t handshake_timeout_ms;  /* connect -> first good frame */
+	uint64_t idle_timeout_ms;       /* no good frame for this long */
+	uint64_t hello_rate;            /* HELLOs per second, all sources */
+	uint64_t hello_rate_per_source; /* HELLOs per second, one source */
+	uint64_t hello_skew_ms;         /* HELLO timestamp vs our clock */
+	uint64_t report_rate;           /* Reports per minute, one relay */
+	uint64_t max_report_bytes;      /* samples' text bytes in one Report */
+	uint64_t max_seq_ahead; /* a seq this far past the last stored */
+	uint64_t nofile;        /* RLIMIT_NOFILE to raise to */
+};
+
 struct fleetd_config {
 	char agent_listen[FLEETD_STR_MAX];
 	char control_listen[FLEETD_STR_MAX];
 	char key_file[FLEETD_STR_MAX];
 	char database[FLEETD_STR_MAX];
+	struct fleetd_limits limits;
 	uint32_t seen;
 	size_t nrelays;
 	struct fleetd_relay *relays; /* in file order */
@@ -87,6 +105,9 @@ int fleetd_config_load(
     struct fleetd_config *conf, const char *path, char *err, size_t errlen);
 
 void fleetd_config_free(struct fleetd_config *conf);
+
+/* The defaults of [fleetd]'s limits (docs/config.md). */
+void fleetd_limits_defaults(struct fleetd_limits *l);
 
 const char *fleetd_lb_driver_name(enum fleetd_lb_driver d);
 

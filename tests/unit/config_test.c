@@ -158,6 +158,36 @@ check_defaults(const struct fleetd_config *c)
 	check_builtin_rules(c);
 	/* policy_conf_finish() resolved drain_providers */
 	assert_int_equal(pc->rules[0].nproviders, 5);
+	/* [fleetd] limits */
+	assert_false(c->limits.any_source);
+	assert_int_equal(c->limits.max_connections, 4096);
+	assert_int_equal(c->limits.max_per_source, 8);
+	assert_int_equal(c->limits.handshake_timeout_ms, 10000);
+	assert_int_equal(c->limits.idle_timeout_ms, 600000);
+	assert_int_equal(c->limits.hello_rate, 200);
+	assert_int_equal(c->limits.hello_rate_per_source, 5);
+	assert_int_equal(c->limits.hello_skew_ms, 300000);
+	assert_int_equal(c->limits.report_rate, 120);
+	assert_int_equal(c->limits.max_report_bytes, 256 * 1024);
+	assert_int_equal(c->limits.max_seq_ahead, 100000);
+	assert_int_equal(c->limits.nofile, 65536);
+}
+
+static void
+check_limits(const struct fleetd_config *c)
+{
+	assert_true(c->limits.any_source);
+	assert_int_equal(c->limits.max_connections, 100);
+	assert_int_equal(c->limits.max_per_source, 100);
+	assert_int_equal(c->limits.handshake_timeout_ms, 500);
+	assert_int_equal(c->limits.idle_timeout_ms, 60000);
+	assert_int_equal(c->limits.hello_rate, 10);
+	assert_int_equal(c->limits.hello_rate_per_source, 2);
+	assert_int_equal(c->limits.hello_skew_ms, 30000);
+	assert_int_equal(c->limits.report_rate, 6);
+	assert_int_equal(c->limits.max_report_bytes, 4096);
+	assert_int_equal(c->limits.max_seq_ahead, 1);
+	assert_int_equal(c->limits.nofile, 4096);
 }
 
 static void
@@ -305,6 +335,9 @@ check_parties(const struct fleetd_config *c)
 	assert_int_equal(c->ops[0].role, ROLE_ADMIN);
 }
 
+#define HEAD_LIMIT(kv)                                                         \
+	"[fleetd]\nkey_file = /etc/k\ndatabase = /var/db\n" kv "\n"
+
 #define LB_RELAY(pairs)                                                        \
 	"[relay r1]\nip = 192.0.2.1\nagent_key = " KEY_A                       \
 	"\nlb_server = " pairs "\n"
@@ -349,6 +382,26 @@ static const struct {
              "tick = 250ms\nnotify_command = @DIR@/hook\n"
              "notify_timeout = 2s\nretention = 7d\n",
         NULL, check_every_key},
+    {"every limit",
+        "[fleetd]\nkey_file = /etc/k\ndatabase = /var/db\n"
+        "agent_sources = any\nmax_connections = 100\nmax_per_source = 100\n"
+        "handshake_timeout = 500ms\nidle_timeout = 1m\nhello_rate = 10\n"
+        "hello_rate_per_source = 2\nhello_skew = 30s\nreport_rate = 6\n"
+        "max_report_bytes = 4096\nmax_seq_ahead = 1\nnofile = 4096\n",
+        NULL, check_limits},
+    {"agent_sources unknown", HEAD_LIMIT("agent_sources = nat"),
+        ": [fleetd]: agent_sources must be relays or any", NULL},
+    {"max_per_source above max_connections",
+        HEAD_LIMIT("max_connections = 16\nmax_per_source = 17"),
+        ": [fleetd]: max_per_source is above max_connections", NULL},
+    {"max_connections too small", HEAD_LIMIT("max_connections = 15"),
+        "max_connections: too small", NULL},
+    {"handshake_timeout too long", HEAD_LIMIT("handshake_timeout = 11m"),
+        "handshake_timeout: duration too long", NULL},
+    {"max_report_bytes past a message",
+        HEAD_LIMIT("max_report_bytes = 2000000"), "max_report_bytes: too large",
+        NULL},
+    {"nofile too small", HEAD_LIMIT("nofile = 100"), "nofile: too small", NULL},
     {"min_active share",
         HEAD "[policy]\nmin_active = 25%\nmax_maintenance = 0\n", NULL,
         check_share},
