@@ -78,6 +78,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "fleet-agent: %s\n", err);
 		return (1);
 	}
+	/* before the spool is touched; -n creates nothing */
+	if (key_check_private_dir(conf.state_dir, !check, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "fleet-agent: state_dir: %s\n", err);
+		return (1);
+	}
 	if (check) {
 		printf("fleet-agent: configuration %s ok\n", path);
 		return (0);

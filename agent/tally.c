@@ -13,6 +13,7 @@
 #include "classify.h"
 #include "logline.h"
 #include "util.h"
+#include "wire_check.h"
 
 #define TALLY_COUNTER_SLOTS (2 * WIRE_COUNTERS_MAX) /* load <= 1/2 */
 #define TALLY_GROUPS_MAX    (WIRE_SAMPLES_MAX / TALLY_SAMPLES)
@@ -27,7 +28,9 @@ struct tally_counter {
 };
 
 struct tally_sample {
-	char *text; /* NULL: unused */
+	char *text;     /* NULL: unused; sanitized (wire_text_sanitize) */
+	size_t raw_len; /* the receiver's text was raw_len bytes and, */
+	bool raw_same;  /* if raw_same, byte for byte text: compared raw */
 	enum delivery_status status;
 	char dsn[WIRE_DSN_MAX + 1];
 	char mx_host[WIRE_HOST_MAX + 1];
@@ -196,45 +199,60 @@ tally_group(struct tally *t, const char *provider, enum reason_class cls)
 	return (NULL);
 }
 
-/* A copy of text that passes wire_text_ok(): truncated, controls -> '?'. */
-static char *
-tally_text(const char *text, size_t len)
+/*
+ * Adds r to the samples of its group.  The text is sanitized first
+ * (wire_text_sanitize(): cut to WIRE_TEXT_MAX, bytes that are not UTF-8
+ * and hidden code points -> '?'), so that a receiver's text never makes a
+ * Report fleetd refuses, and a repeated text is found again as one.
+ */
+/* The sample of g holding r's text, a free one, or NULL if g is full. */
+static struct tally_sample *
+tally_sample_find(struct tally_group *g, const struct tally_result *r,
+    char *text, size_t size, bool *have)
 {
-	char *p;
+	for (int i = 0; i < TALLY_SAMPLES; i++) {
+		struct tally_sample *s = &g->s[i];
 
-	if (len > WIRE_TEXT_MAX)
-		len = WIRE_TEXT_MAX;
-	p = xmalloc(len + 1);
-	for (size_t i = 0; i < len; i++)
-		p[i] = (unsigned char)text[i] < 0x20 || text[i] == 0x7f
-		           ? '?'
-		           : text[i];
-	p[len] = '\0';
-	return (p);
+		if (s->text == NULL)
+			return (s);
+		/* the common case, a clean text seen before: no sanitizing */
+		if (s->raw_same) {
+			if (s->raw_len == r->textlen &&
+			    memcmp(s->text, r->text, r->textlen) == 0)
+				return (s);
+			continue;
+		}
+		if (!*have) {
+			wire_text_sanitize(text, size, r->text, r->textlen);
+			*have = true;
+		}
+		if (strcmp(s->text, text) == 0)
+			return (s);
+	}
+	return (NULL);
 }
 
 static void
 tally_sample(struct tally *t, const struct tally_result *r, const char *dsn)
 {
+	char text[WIRE_TEXT_MAX + 1];
 	struct tally_group *g;
-	struct tally_sample *s = NULL;
-	size_t len = r->textlen > WIRE_TEXT_MAX ? WIRE_TEXT_MAX : r->textlen;
+	struct tally_sample *s;
+	bool have = false;
 
 	if ((g = tally_group(t, r->provider, r->cls)) == NULL)
 		return;
-	for (int i = 0; i < TALLY_SAMPLES; i++) {
-		s = &g->s[i];
-		if (s->text == NULL)
-			break;
-		if (strlen(s->text) == len &&
-		    memcmp(s->text, r->text, len) == 0)
-			break; /* same text (before sanitizing: close enough) */
-		s = NULL;
-	}
-	if (s == NULL)
+	if ((s = tally_sample_find(g, r, text, sizeof(text), &have)) == NULL)
 		return; /* TALLY_SAMPLES distinct texts kept already */
 	if (s->text == NULL) {
-		s->text = tally_text(r->text, r->textlen);
+		size_t len = have ? strlen(text)
+		                  : wire_text_sanitize(text, sizeof(text),
+		                        r->text, r->textlen);
+
+		s->text = xstrdup(text);
+		s->raw_len = r->textlen;
+		s->raw_same =
+		    len == r->textlen && memcmp(text, r->text, r->textlen) == 0;
 		s->status = r->status;
 		util_strlcpy(s->dsn, dsn, sizeof(s->dsn));
 		if (r->mx_host != NULL &&

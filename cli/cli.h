@@ -8,9 +8,10 @@
  * A command that sends something parses its argv with a pure
  * cmd_<name>_parse() (no I/O, the clock passed in) so that the tests
  * drive it without a fleetd.  Human output goes through cli_line() and
- * struct cli_table, which replace every control character and every byte
- * that is not UTF-8 with '?': texts from fleetd reach the terminal as
- * they are, but never as terminal commands.  fleetctl is single-threaded.
+ * struct cli_table, which replace every control or hidden format
+ * character and every byte that is not UTF-8 with '?' (cli_clean()):
+ * texts from fleetd reach the terminal as they are, but never as terminal
+ * commands or reordered.  fleetctl is single-threaded.
  */
 #ifndef FLEET_CLI_CLI_H
 #define FLEET_CLI_CLI_H
@@ -177,10 +178,12 @@ void cli_format_span(char *buf, size_t len, uint64_t secs);
 
 /*
  * Copies src into dst (len >= 1 bytes, always NUL-terminated), replacing
- * each C0 or C1 control character, DEL, bidirectional override, line or
- * paragraph separator and each byte that is not part of well-formed UTF-8
- * with '?'; truncates at a character boundary.  Returns the characters
- * written (the display width for tables).
+ * each byte that is not part of well-formed UTF-8 and each code point of
+ * wire_cp_hidden() (C0 and C1 controls, DEL, bidirectional marks,
+ * overrides and isolates, line and paragraph separators, invisible format
+ * characters) with '?'; truncates at a character boundary.  Returns the
+ * characters written (the display width for tables; a wide CJK character
+ * counts as one).
  */
 size_t cli_clean(char *dst, size_t len, const char *src);
 

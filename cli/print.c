@@ -3,10 +3,11 @@
  * fleetctl's output: times and ages, the cleaning of every text that
  * reaches a terminal, aligned tables, what the load balancers have for a
  * relay, and the JSON builders the commands share.  Texts from fleetd were
- * validated by wire.c (no C0 control, no DEL), but they may still hold C1
- * controls or bytes that are not UTF-8: cli_clean() replaces those too, for the
- * tables and for JSON (which must be UTF-8).  Allocation failures are fatal
- * (xmalloc).
+ * validated by wire.c, but a fleetd of another version may apply other
+ * rules: cli_clean() replaces, with the same rules (wire_check.h), every
+ * byte that is not UTF-8 and every hidden code point again, for the tables
+ * and for JSON (RFC 8259: UTF-8, and cJSON escapes '"' and '\\').
+ * Allocation failures are fatal (xmalloc).
  */
 #include "cli.h"
 
@@ -19,6 +20,7 @@
 #include <time.h>
 
 #include "util.h"
+#include "wire_check.h"
 
 /* ---- times -------------------------------------------------------------- */
 
@@ -59,71 +61,26 @@ cli_format_span(char *buf, size_t len, uint64_t secs)
 
 /* ---- cleaning ----------------------------------------------------------- */
 
-/* Length (1..4) of the well-formed UTF-8 sequence at s and *cp, or 0. */
-static size_t
-cli_utf8(const unsigned char *s, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	size_t n;
-
-	if (c < 0x80) {
-		*cp = c;
-		return (1);
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return (0);
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80) /* a NUL ends here too */
-			return (0);
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return (0);
-	*cp = c;
-	return (n);
-}
-
-/* Controls, and the characters that reorder or break lines on a screen. */
-static bool
-cli_is_control(uint32_t cp)
-{
-	return (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) ||
-	        (cp >= 0x2028 && cp <= 0x202e) ||
-	        (cp >= 0x2066 && cp <= 0x2069));
-}
-
 size_t
 cli_clean(char *dst, size_t len, const char *src)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t o = 0, chars = 0, n;
+	size_t i = 0, o = 0, chars = 0, n, srclen = strlen(src);
 	uint32_t cp;
 
 	assert(len >= 1);
-	while (*s != '\0') {
-		if ((n = cli_utf8(s, &cp)) == 0 || cli_is_control(cp)) {
+	while (i < srclen) {
+		n = wire_utf8_next(src + i, srclen - i, &cp);
+		if (n == 0 || wire_cp_hidden(cp)) {
 			if (o + 1 >= len)
 				break;
 			dst[o++] = '?';
-			s += n == 0 ? 1 : n;
+			i += n == 0 ? 1 : n;
 		} else {
 			if (o + n >= len)
 				break;
-			memcpy(dst + o, s, n);
+			memcpy(dst + o, src + i, n);
 			o += n;
-			s += n;
+			i += n;
 		}
 		chars++;
 	}

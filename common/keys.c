@@ -48,7 +48,48 @@ key_encode(char out[KEY_B64_LEN + 1], const uint8_t key[KEY_LEN])
 	    out, KEY_B64_LEN + 1, key, KEY_LEN, sodium_base64_VARIANT_ORIGINAL);
 }
 
-/* Reads a key file through one descriptor: checked, then read. */
+/* Why open() refused path: O_NOFOLLOW's ELOOP said plainly. */
+static void
+key_open_error(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+	int saved = errno;
+
+	if (saved == ELOOP && lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+		snprintf(err, errlen,
+		    "%s: is a symbolic link (name the key file itself)", path);
+	else
+		snprintf(err, errlen, "%s: %s", path, strerror(saved));
+}
+
+/* Refuses a key file someone else could have written or could read. */
+static int
+key_check_private(
+    const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	uid_t me = geteuid();
+
+	if (!S_ISREG(st->st_mode))
+		snprintf(err, errlen, "%s: not a regular file", path);
+	else if (st->st_size > KEY_FILE_MAX)
+		snprintf(err, errlen, "%s: too large for a key file", path);
+	else if (st->st_uid != me && st->st_uid != 0)
+		snprintf(err, errlen,
+		    "%s: owned by uid %lu, not by this user (uid %lu) or root",
+		    path, (unsigned long)st->st_uid, (unsigned long)me);
+	else if (st->st_mode & (S_IRWXG | S_IRWXO))
+		snprintf(err, errlen,
+		    "%s: private key is accessible by others (chmod 600)",
+		    path);
+	else
+		return (0);
+	return (-1);
+}
+
+/*
+ * Reads a key file through one descriptor: checked, then read.
+ * O_NONBLOCK: a FIFO planted at path fails the check instead of hanging.
+ */
 static int
 key_read_private(
     const char *path, char **text, size_t *len, char *err, size_t errlen)
@@ -57,26 +98,17 @@ key_read_private(
 	ssize_t n;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    fstat(fd, &st) == -1) {
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)) ==
+	    -1) {
+		key_open_error(path, err, errlen);
+		return (-1);
+	}
+	if (fstat(fd, &st) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: not a regular file", path);
+	if (key_check_private(path, &st, err, errlen) == -1)
 		goto fail;
-	}
-	if (st.st_size > KEY_FILE_MAX) {
-		snprintf(err, errlen, "%s: too large for a key file", path);
-		goto fail;
-	}
-	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
-		snprintf(err, errlen,
-		    "%s: private key is accessible by "
-		    "others (chmod 600)",
-		    path);
-		goto fail;
-	}
 	*text = xcalloc(1, KEY_FILE_MAX + 1);
 	if ((n = read(fd, *text, KEY_FILE_MAX)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -87,8 +119,7 @@ key_read_private(
 	close(fd);
 	return (0);
 fail:
-	if (fd != -1)
-		close(fd);
+	close(fd);
 	return (-1);
 }
 
@@ -162,4 +193,36 @@ out:
 	sodium_memzero(priv, sizeof(priv));
 	sodium_memzero(priv_text, sizeof(priv_text));
 	return (rv);
+}
+
+int
+key_check_private_dir(
+    const char *path, bool is_create, char *err, size_t errlen)
+{
+	struct stat st;
+	uid_t me = geteuid();
+
+	if (stat(path, &st) == -1 && errno == ENOENT) {
+		if (!is_create)
+			return (0);
+		if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "%s: cannot create: %s", path,
+			    strerror(errno));
+			return (-1);
+		}
+	}
+	if (stat(path, &st) == -1)
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		snprintf(err, errlen, "%s: not a directory", path);
+	else if (st.st_uid != me)
+		snprintf(err, errlen,
+		    "%s: owned by uid %lu, not by this user (uid %lu)", path,
+		    (unsigned long)st.st_uid, (unsigned long)me);
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		snprintf(err, errlen,
+		    "%s: writable by group or others (chmod 700)", path);
+	else
+		return (0);
+	return (-1);
 }

@@ -28,7 +28,7 @@
 #define WIRE_PROVIDER_MAX      32                /* [a-z0-9_.-]+ */
 #define WIRE_DSN_MAX           15   /* [0-9.]+ ("4.7.650"), may be empty */
 #define WIRE_HOST_MAX          255  /* printable, no spaces */
-#define WIRE_TEXT_MAX          2048 /* sample text: printable, UTF-8 bytes ok */
+#define WIRE_TEXT_MAX          2048 /* sample text: text (wire_text_ok) */
 #define WIRE_NAME_MAX          63   /* check names, relay names */
 #define WIRE_DETAIL_MAX        255
 #define WIRE_VERSION_MAX       63
@@ -149,7 +149,8 @@ enum wire_ctl_op {
  * WIRE_NAME_MAX bytes, as cfg_name_ok(); a rule is a name that may also
  * hold ':' ("ip-blocked", "operator:alice", "window:rack-move"); a state,
  * intent or event kind is [a-z_], at most WIRE_STATE_MAX; reasons and
- * counts are text without control characters (wire_text_ok); an agent
+ * counts are text (wire_text_ok: valid UTF-8 without control, bidi or
+ * hidden format characters); an agent
  * key is base64 ([A-Za-z0-9+/=]).  Each may be "" unless said otherwise.
  */
 
@@ -163,7 +164,7 @@ enum wire_ctl_op {
 struct wire_ctl_request {
 	enum wire_ctl_op op;
 	char relay[WIRE_NAME_MAX + 1];    /* "" for all */
-	char reason[WIRE_REASON_MAX + 1]; /* printable, no control chars */
+	char reason[WIRE_REASON_MAX + 1]; /* text (wire_text_ok) */
 	uint64_t duration_s;              /* drain --for; 0: open-ended */
 	bool force;
 	bool now;                     /* enable --now */
@@ -330,7 +331,8 @@ void wire_window_fini(struct wire_window *w);
 /* Validators shared with the encoders and with config parsing. */
 bool wire_provider_ok(const char *s);
 bool wire_dsn_ok(const char *s);
-bool wire_text_ok(const char *s, size_t max); /* no control chars */
+/* valid UTF-8, no control, bidi or hidden format characters */
+bool wire_text_ok(const char *s, size_t max);
 bool wire_word_ok(const char *s, size_t max); /* 0x21-0x7e only */
 
 #endif /* FLEET_COMMON_WIRE_H */

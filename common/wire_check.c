@@ -6,10 +6,13 @@
  * names of relays, windows, hosting providers and operators are
  * [A-Za-z0-9_.-] as in the config (cfg_name_ok); rules are the same plus
  * ':' ("ip-blocked", "operator:alice", "window:db-move"); states, intents
- * and event kinds are [a-z_]; agent keys are base64.
+ * and event kinds are [a-z_]; agent keys are base64.  A text that breaks
+ * wire_text_scan() is refused as "<field> utf-8" (not well-formed) or
+ * "<field> charset" (a hidden code point, as for the other classes).
  */
 #include "wire_check.h"
 
+#include <assert.h>
 #include <string.h>
 
 #define WIRE_NAME_CHARS                                                        \
@@ -19,6 +22,144 @@
 #define WIRE_B64_CHARS                                                         \
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 
+/* ---- text ---------------------------------------------------------------- */
+
+size_t
+wire_utf8_next(const char *s, size_t n, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	uint32_t c, min;
+	size_t len;
+
+	if (n == 0)
+		return (0);
+	c = u[0];
+	if (c < 0x80) {
+		*cp = c;
+		return (1);
+	}
+	if (c >= 0xc2 && c <= 0xdf) { /* 0xc0, 0xc1: overlong forms only */
+		len = 2;
+		c &= 0x1f;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		c &= 0x0f;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		c &= 0x07;
+		min = 0x10000;
+	} else
+		return (0);
+	if (len > n)
+		return (0);
+	for (size_t i = 1; i < len; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return (0);
+		c = (c << 6) | (u[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return (0);
+	*cp = c;
+	return (len);
+}
+
+bool
+wire_cp_hidden(uint32_t cp)
+{
+	static const uint32_t hidden[][2] = {
+	    {0x0000, 0x001f},   /* C0 */
+	    {0x007f, 0x009f},   /* DEL, C1 (0x9b is CSI) */
+	    {0x061c, 0x061c},   /* arabic letter mark */
+	    {0x200b, 0x200b},   /* zero width space */
+	    {0x200e, 0x200f},   /* LRM, RLM */
+	    {0x2028, 0x202e},   /* LS, PS, embeddings, PDF, overrides */
+	    {0x2060, 0x206f},   /* WJ, invisible operators, isolates */
+	    {0xfeff, 0xfeff},   /* BOM, zero width no-break space */
+	    {0xfff9, 0xfffb},   /* interlinear annotation */
+	    {0xe0000, 0xe007f}, /* tags: invisible ASCII */
+	};
+
+	for (size_t i = 0; i < sizeof(hidden) / sizeof(hidden[0]); i++) {
+		if (cp >= hidden[i][0] && cp <= hidden[i][1])
+			return (true);
+	}
+	return (false);
+}
+
+enum wire_text_fault
+wire_text_scan(const char *s, size_t n)
+{
+	size_t i = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		if ((len = wire_utf8_next(s + i, n - i, &cp)) == 0)
+			return (WIRE_TEXT_UTF8);
+		if (wire_cp_hidden(cp))
+			return (WIRE_TEXT_CONTROL);
+		i += len;
+	}
+	return (WIRE_TEXT_OK);
+}
+
+size_t
+wire_text_sanitize(char *dst, size_t size, const char *src, size_t n)
+{
+	size_t i = 0, o = 0, len;
+	uint32_t cp;
+
+	assert(size >= 1);
+	while (i < n) {
+		len = wire_utf8_next(src + i, n - i, &cp);
+		if (len == 0 || wire_cp_hidden(cp)) {
+			if (o + 1 >= size)
+				break;
+			dst[o++] = '?';
+			i += len == 0 ? 1 : len;
+			continue;
+		}
+		if (o + len >= size)
+			break;
+		memmove(dst + o, src + i, len); /* o <= i: dst may be src */
+		o += len;
+		i += len;
+	}
+	dst[o] = '\0';
+	return (o);
+}
+
+/*
+ * wire_check_str() for a text, with a message for each fault:
+ * WIRE_TEXT_E("sample.text") gives "sample.text length", "sample.text
+ * utf-8" and "sample.text charset" as the three arguments.
+ */
+#define WIRE_TEXT_E(f) f " length", f " utf-8", f " charset"
+
+static int
+wire_check_text(const char *s, size_t max, const char *elen, const char *eutf8,
+    const char *ecs, const char **errstr)
+{
+	size_t n = strnlen(s, max + 1);
+
+	if (n > max) {
+		*errstr = elen;
+		return (-1);
+	}
+	switch (wire_text_scan(s, n)) {
+	case WIRE_TEXT_OK:
+		return (0);
+	case WIRE_TEXT_UTF8:
+		*errstr = eutf8;
+		break;
+	case WIRE_TEXT_CONTROL:
+		*errstr = ecs;
+		break;
+	}
+	return (-1);
+}
+
 /* ---- character classes and string checks ---------------------------- */
 
 static bool
@@ -26,16 +167,6 @@ wire_span_word(const char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return (false);
-	}
-	return (true);
-}
-
-static bool
-wire_span_text(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] == 0x7f)
 			return (false);
 	}
 	return (true);
@@ -71,7 +202,7 @@ wire_text_ok(const char *s, size_t max)
 {
 	size_t n = strnlen(s, max + 1);
 
-	return (n <= max && wire_span_text(s, n));
+	return (n <= max && wire_text_scan(s, n) == WIRE_TEXT_OK);
 }
 
 /*
@@ -103,7 +234,7 @@ wire_check_str(const char *s, size_t max, enum wire_charset cs,
 		is_ok = wire_span_word(s, n);
 		break;
 	case WIRE_CS_TEXT:
-		is_ok = wire_span_text(s, n);
+		is_ok = wire_text_scan(s, n) == WIRE_TEXT_OK;
 		break;
 	}
 	if (!is_ok) {
@@ -168,8 +299,8 @@ wire_validate_queue(const struct wire_queue *q, const char **errstr)
 		if (wire_validate_queue_count(&q->by[i], errstr) == -1)
 			return (-1);
 	}
-	return (wire_check_str(q->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
-	    "queue.error length", "queue.error charset", errstr));
+	return (wire_check_text(
+	    q->error, WIRE_DETAIL_MAX, WIRE_TEXT_E("queue.error"), errstr));
 }
 
 static int
@@ -209,9 +340,8 @@ wire_validate_sample(const struct wire_sample *s, const char **errstr)
 	if (wire_check_str(s->dsn, WIRE_DSN_MAX, WIRE_CS_DSN,
 	        "sample.dsn length", "sample.dsn charset", errstr) == -1)
 		return (-1);
-	if (wire_check_str(s->text != NULL ? s->text : "", WIRE_TEXT_MAX,
-	        WIRE_CS_TEXT, "sample.text length", "sample.text charset",
-	        errstr) == -1)
+	if (wire_check_text(s->text != NULL ? s->text : "", WIRE_TEXT_MAX,
+	        WIRE_TEXT_E("sample.text"), errstr) == -1)
 		return (-1);
 	return (wire_check_str(s->mx_host, WIRE_HOST_MAX, WIRE_CS_WORD,
 	    "sample.mx_host length", "sample.mx_host charset", errstr));
@@ -227,8 +357,8 @@ wire_validate_check(const struct wire_check *c, const char **errstr)
 		*errstr = "check.state";
 		return (-1);
 	}
-	return (wire_check_str(c->detail, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
-	    "check.detail length", "check.detail charset", errstr));
+	return (wire_check_text(
+	    c->detail, WIRE_DETAIL_MAX, WIRE_TEXT_E("check.detail"), errstr));
 }
 
 static int
@@ -309,8 +439,8 @@ wire_validate_agent_reply(const struct wire_agent_reply *a, const char **errstr)
 		*errstr = "agent_reply.refused without error";
 		return (-1);
 	}
-	return (wire_check_str(a->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
-	    "agent_reply.error length", "agent_reply.error charset", errstr));
+	return (wire_check_text(a->error, WIRE_DETAIL_MAX,
+	    WIRE_TEXT_E("agent_reply.error"), errstr));
 }
 
 /* ---- control messages ---------------------------------------------- */
@@ -343,9 +473,8 @@ wire_validate_ctl_request(const struct wire_ctl_request *q, const char **errstr)
 	        "ctl_request.relay length", "ctl_request.relay charset",
 	        errstr) == -1)
 		return (-1);
-	if (wire_check_str(q->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
-	        "ctl_request.reason length", "ctl_request.reason charset",
-	        errstr) == -1)
+	if (wire_check_text(q->reason, WIRE_REASON_MAX,
+	        WIRE_TEXT_E("ctl_request.reason"), errstr) == -1)
 		return (-1);
 	if (wire_check_set(q->name, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
 	        "ctl_request.name length", "ctl_request.name charset",
@@ -376,8 +505,8 @@ wire_validate_relay_decision(
 	        "relay.provider length", "relay.provider charset",
 	        errstr) == -1)
 		return (-1);
-	if (wire_check_str(s->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
-	        "relay.reason length", "relay.reason charset", errstr) == -1)
+	if (wire_check_text(s->reason, WIRE_REASON_MAX,
+	        WIRE_TEXT_E("relay.reason"), errstr) == -1)
 		return (-1);
 	if (wire_check_set(s->intent, WIRE_STATE_MAX, WIRE_STATE_CHARS, true,
 	        "relay.intent length", "relay.intent charset", errstr) == -1)
@@ -476,11 +605,11 @@ wire_validate_event(const struct wire_event *e, const char **errstr)
 {
 	if (wire_validate_event_words(e, errstr) == -1)
 		return (-1);
-	if (wire_check_str(e->counts, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
-	        "event.counts length", "event.counts charset", errstr) == -1)
+	if (wire_check_text(e->counts, WIRE_DETAIL_MAX,
+	        WIRE_TEXT_E("event.counts"), errstr) == -1)
 		return (-1);
-	if (wire_check_str(e->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
-	        "event.reason length", "event.reason charset", errstr) == -1)
+	if (wire_check_text(e->reason, WIRE_REASON_MAX,
+	        WIRE_TEXT_E("event.reason"), errstr) == -1)
 		return (-1);
 	if (e->weight > 100) {
 		*errstr = "event.weight";
@@ -510,8 +639,8 @@ wire_validate_window(const struct wire_window *w, const char **errstr)
 	        "window.hosting length", "window.hosting charset",
 	        errstr) == -1)
 		return (-1);
-	if (wire_check_str(w->reason, WIRE_REASON_MAX, WIRE_CS_TEXT,
-	        "window.reason length", "window.reason charset", errstr) == -1)
+	if (wire_check_text(w->reason, WIRE_REASON_MAX,
+	        WIRE_TEXT_E("window.reason"), errstr) == -1)
 		return (-1);
 	if (wire_check_set(w->created_by, WIRE_NAME_MAX, WIRE_NAME_CHARS, true,
 	        "window.created_by length", "window.created_by charset",
@@ -614,6 +743,6 @@ wire_validate_ctl_reply(const struct wire_ctl_reply *c, const char **errstr)
 	}
 	if (wire_validate_ctl_reply_items(c, errstr) == -1)
 		return (-1);
-	return (wire_check_str(c->error, WIRE_DETAIL_MAX, WIRE_CS_TEXT,
-	    "ctl_reply.error length", "ctl_reply.error charset", errstr));
+	return (wire_check_text(
+	    c->error, WIRE_DETAIL_MAX, WIRE_TEXT_E("ctl_reply.error"), errstr));
 }

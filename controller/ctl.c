@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "wire_check.h"
 
 #define CTL_EVENTS_DEFAULT  200 /* events when the request names no limit */
 #define CTL_SHOW_EVENTS     20
@@ -63,6 +64,8 @@ ctl_error(struct wire_ctl_reply *rep, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	(void)vsnprintf(rep->error, sizeof(rep->error), fmt, ap);
+	(void)wire_text_sanitize(
+	    rep->error, sizeof(rep->error), rep->error, strlen(rep->error));
 	va_end(ap);
 	rep->ok = false;
 }

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "util.h"
+#include "wire_check.h"
 
 /* Per load balancer and relay: what the last event said. */
 struct lb_track_relay {
@@ -115,6 +116,8 @@ lb_track_event(struct lb_track_ctx *x, size_t relay, const char *fmt, ...)
 	}
 	va_start(ap, fmt);
 	vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	(void)wire_text_sanitize(
+	    e->reason, sizeof(e->reason), e->reason, strlen(e->reason));
 	va_end(ap);
 	log_info("lb %s:%s%s %s", x->lb->name, e->relay[0] ? " relay=" : "",
 	    e->relay, e->reason);

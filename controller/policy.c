@@ -20,6 +20,7 @@
 
 #include "policy_int.h"
 #include "util.h"
+#include "wire_check.h"
 
 /* ---- the policy object --------------------------------------------------- */
 
@@ -170,7 +171,9 @@ policy_enter(struct policy *p, size_t relay, enum policy_state to, uint64_t now,
 	rs->until = until;
 	util_strlcpy(rs->rule, rule, sizeof(rs->rule));
 	util_strlcpy(rs->provider, provider, sizeof(rs->provider));
-	util_strlcpy(rs->reason, reason, sizeof(rs->reason));
+	/* cut, a reason stays UTF-8: no half character */
+	(void)wire_text_sanitize(
+	    rs->reason, sizeof(rs->reason), reason, strlen(reason));
 	if (to == POLICY_PROBATION) {
 		rs->ramp_idx = 0;
 		rs->step_at = now + p->pc->ramp_step_s;
@@ -207,6 +210,8 @@ policy_emit(struct policy *p, struct policy_out *out, size_t relay,
 	util_strlcpy(e->provider, provider, sizeof(e->provider));
 	va_start(ap, fmt);
 	(void)vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	(void)wire_text_sanitize(
+	    e->reason, sizeof(e->reason), e->reason, strlen(e->reason));
 	va_end(ap);
 	return (e);
 }

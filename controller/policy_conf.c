@@ -13,6 +13,7 @@
 
 #include "policy_int.h"
 #include "util.h"
+#include "wire_check.h"
 
 static const char *const policy_state_names[] = {
     [POLICY_ACTIVE] = "active",
@@ -109,6 +110,8 @@ policy_set_reason(struct policy_relay *rs, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	(void)vsnprintf(rs->reason, sizeof(rs->reason), fmt, ap);
+	(void)wire_text_sanitize(
+	    rs->reason, sizeof(rs->reason), rs->reason, strlen(rs->reason));
 	va_end(ap);
 }
 

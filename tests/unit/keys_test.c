@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * common/keys: key text (base64 of 32 bytes) and key files.  The file
- * tests work in a fresh mkdtemp() directory with umask 022.
+ * common/keys: key text (base64 of 32 bytes), key files and the private
+ * directory check.  The file tests work in a fresh mkdtemp() directory
+ * with umask 022; the cases of another owner chown to uid 65534 and need
+ * root (skipped otherwise).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -21,6 +23,7 @@
 
 #include "keys.h"
 #include "noise.h"
+#include "util.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -56,13 +59,15 @@ static int
 dir_teardown(void **state)
 {
 	static const char *const names[] = {"key", "key.pub", "other",
-	    "other.pub", "load", "taken", "taken.pub"};
+	    "other.pub", "load", "taken", "taken.pub", "link", "fifo", "state",
+	    "state-link", "plain"};
 	struct dir *d = *state;
 	char path[128];
 
 	for (size_t i = 0; i < NELEM(names); i++) {
 		snprintf(path, sizeof(path), "%s/%s", d->path, names[i]);
-		(void)unlink(path);
+		if (unlink(path) == -1)
+			(void)rmdir(path);
 	}
 	(void)rmdir(d->path);
 	free(d);
@@ -321,6 +326,140 @@ test_load_private(void **state)
 	assert_non_null(strstr(err, path));
 }
 
+/* Who owns a key file: this user or root, nobody else (test as root). */
+static void
+test_load_private_owner(void **state)
+{
+	struct dir *d = *state;
+	char path[128], link[128], err[256];
+	uint8_t key[KEY_LEN];
+
+	snprintf(path, sizeof(path), "%s/load", d->path);
+	write_text(path, SEQ_B64 "\n", 0600);
+	assert_int_equal(key_load_private(key, path, err, sizeof(err)), 0);
+
+	/* a symbolic link is refused, and the message says so */
+	snprintf(link, sizeof(link), "%s/link", d->path);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(key_load_private(key, link, err, sizeof(err)), -1);
+	if (strstr(err, link) == NULL || strstr(err, "symbolic link") == NULL)
+		fail_msg("symlink: \"%s\"", err);
+
+	if (geteuid() != 0)
+		skip(); /* chown needs root */
+	assert_int_equal(chown(path, 65534, 65534), 0);
+	assert_int_equal(key_load_private(key, path, err, sizeof(err)), -1);
+	if (strstr(err, path) == NULL ||
+	    strstr(err, "owned by uid 65534") == NULL)
+		fail_msg("other owner: \"%s\"", err);
+	/* root's own key, read by root: fine */
+	assert_int_equal(chown(path, 0, 0), 0);
+	assert_int_equal(key_load_private(key, path, err, sizeof(err)), 0);
+}
+
+/* A FIFO at the key's name is refused at once instead of blocking. */
+static void
+test_load_private_fifo(void **state)
+{
+	struct dir *d = *state;
+	char path[128], err[256];
+	uint8_t key[KEY_LEN];
+
+	snprintf(path, sizeof(path), "%s/fifo", d->path);
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10); /* a blocking open() would hang here: SIGALRM fails it */
+	assert_int_equal(key_load_private(key, path, err, sizeof(err)), -1);
+	alarm(0);
+	assert_non_null(strstr(err, "not a regular file"));
+}
+
+static const struct dir_case {
+	const char *name;
+	int make; /* 0 nothing, 1 a directory, 2 a file, 3 a link to a dir */
+	mode_t mode;
+	uid_t uid; /* 0: ours */
+	bool is_create;
+	int rv;
+	const char *err; /* substring */
+} dir_cases[] = {
+    {"missing, created", 0, 0, 0, true, 0, NULL},
+    {"missing, -n", 0, 0, 0, false, 0, NULL},
+    {"0700", 1, 0700, 0, true, 0, NULL},
+    {"0755: others may read", 1, 0755, 0, true, 0, NULL},
+    {"0750 -n", 1, 0750, 0, false, 0, NULL},
+    {"0770", 1, 0770, 0, true, -1, "writable by group or others"},
+    {"0720", 1, 0720, 0, true, -1, "writable by group or others"},
+    {"0702", 1, 0702, 0, false, -1, "writable by group or others"},
+    {"1777", 1, 01777, 0, true, -1, "writable by group or others"},
+    {"a file", 2, 0600, 0, true, -1, "not a directory"},
+    {"a link to a good directory", 3, 0700, 0, true, 0, NULL},
+    {"a link to a bad directory", 3, 0777, 0, true, -1, "writable"},
+    {"another owner", 1, 0700, 65534, true, -1, "owned by uid 65534"},
+    {"another owner -n", 1, 0700, 65534, false, -1, "owned by uid 65534"},
+};
+
+static void
+dir_case_make(
+    const struct dir *d, const struct dir_case *c, char *path, size_t size)
+{
+	char real[128];
+
+	snprintf(path, size, "%s/state", d->path);
+	if (c->make == 1 || c->make == 3) {
+		assert_int_equal(mkdir(path, 0700), 0);
+		assert_int_equal(chmod(path, c->mode), 0);
+		if (c->uid != 0)
+			assert_int_equal(chown(path, c->uid, c->uid), 0);
+	} else if (c->make == 2)
+		write_text(path, "x", c->mode);
+	if (c->make == 3) {
+		util_strlcpy(real, path, sizeof(real));
+		snprintf(path, size, "%s/state-link", d->path);
+		assert_int_equal(symlink(real, path), 0);
+	}
+}
+
+static void
+test_private_dir(void **state)
+{
+	struct dir *d = *state;
+	char path[128], state_path[128], err[256];
+	struct stat st;
+
+	snprintf(state_path, sizeof(state_path), "%s/state", d->path);
+	for (size_t i = 0; i < NELEM(dir_cases); i++) {
+		const struct dir_case *c = &dir_cases[i];
+		int rv;
+
+		if (c->uid != 0 && geteuid() != 0)
+			continue; /* chown needs root */
+		dir_case_make(d, c, path, sizeof(path));
+		err[0] = '\0';
+		rv =
+		    key_check_private_dir(path, c->is_create, err, sizeof(err));
+		if (rv != c->rv ||
+		    (rv == -1 && (strstr(err, path) == NULL ||
+		                     strstr(err, c->err) == NULL)))
+			fail_msg("%s: rv %d \"%s\"", c->name, rv, err);
+		if (c->make == 0) { /* created 0700 only when asked to */
+			if (c->is_create != (stat(path, &st) == 0))
+				fail_msg("%s: created or not", c->name);
+			if (c->is_create && (st.st_mode & 07777) != 0700)
+				fail_msg(
+				    "%s: mode %o", c->name, st.st_mode & 07777);
+		}
+		snprintf(path, sizeof(path), "%s/state-link", d->path);
+		(void)unlink(path);
+		if (unlink(state_path) == -1)
+			(void)rmdir(state_path);
+	}
+	/* a parent that does not exist: not created, said so */
+	snprintf(path, sizeof(path), "%s/plain/state", d->path);
+	assert_int_equal(
+	    key_check_private_dir(path, true, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot create"));
+}
+
 int
 main(void)
 {
@@ -331,6 +470,12 @@ main(void)
 	        test_generate, dir_setup, dir_teardown),
 	    cmocka_unit_test_setup_teardown(
 	        test_load_private, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_load_private_owner, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_load_private_fifo, dir_setup, dir_teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_private_dir, dir_setup, dir_teardown),
 	};
 
 	if (sodium_init() == -1)

@@ -129,8 +129,10 @@ rt_cq_limits(union any_msg *m)
 	memset(m->q.relay, 'R', WIRE_NAME_MAX);
 	memset(m->q.name, '-', WIRE_NAME_MAX);
 	memset(m->q.hosting, '.', WIRE_NAME_MAX);
-	memset(m->q.reason, 0xe9, WIRE_REASON_MAX); /* 8-bit text is fine */
+	/* UTF-8 to the last byte: ' ' then 127 two-byte characters (e9) */
 	m->q.reason[0] = ' ';
+	for (size_t i = 1; i + 1 < WIRE_REASON_MAX + 1; i += 2)
+		memcpy(m->q.reason + i, "\xc3\xa9", 2);
 	wire_ctl_request_fini(&m->q);
 	rt_cq_relays(m, WIRE_RELAYS_MAX);
 	memset(m->q.relays[WIRE_RELAYS_MAX - 1], 'z', WIRE_NAME_MAX);

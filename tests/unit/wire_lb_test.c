@@ -148,7 +148,10 @@ lb_rt_limits(struct wire_ctl_reply *c)
 		memset(l, 0, sizeof(*l));
 		memset(l->name, i % 2 ? '.' : 'Z', WIRE_NAME_MAX);
 		memset(l->driver, '_', WIRE_STATE_MAX);
-		memset(l->target, 0xe9, WIRE_PATH_MAX);
+		/* UTF-8 to the last byte (WIRE_PATH_MAX is odd: one 'x') */
+		for (size_t k = 0; k + 1 < WIRE_PATH_MAX; k += 2)
+			memcpy(l->target + k, "\xc3\xa9", 2);
+		l->target[WIRE_PATH_MAX - 1] = 'x';
 		memset(l->last_error, '~', WIRE_DETAIL_MAX);
 		l->last_attempt_at = l->rounds = l->applied = UINT64_MAX;
 		l->out_of_sync = l->held = UINT32_MAX;

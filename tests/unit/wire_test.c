@@ -42,7 +42,8 @@ rt_report_limits(union any_msg *m)
 	memset(m->r.counters[0].dsn, '9', WIRE_DSN_MAX);
 	free(s->text);
 	s->text = xmalloc(WIRE_TEXT_MAX + 1);
-	memset(s->text, 0xe9, WIRE_TEXT_MAX); /* bytes >= 0x80 allowed */
+	for (size_t i = 0; i + 1 < WIRE_TEXT_MAX; i += 2)
+		memcpy(s->text + i, "\xc3\xa9", 2); /* UTF-8, 2 bytes each */
 	s->text[WIRE_TEXT_MAX] = '\0';
 	memset(m->r.hostname, '~', WIRE_HOST_MAX);
 	m->r.interval_end = m->r.interval_start;
@@ -122,7 +123,12 @@ static void pb_text_max(struct pb_all *m) { long_text[WIRE_TEXT_MAX] = '\0'; m->
 static void pb_text_tab(struct pb_all *m) { m->s.text = "450\tgreylisted"; }
 static void pb_text_newline(struct pb_all *m) { m->s.text = "450 greylisted\r\n"; }
 static void pb_text_del(struct pb_all *m) { m->s.text = "450 \x7f"; }
-static void pb_text_utf8(struct pb_all *m) { m->s.text = "450 r\xc3\xa9" "essayez \xff"; }
+static void pb_text_utf8(struct pb_all *m) { m->s.text = "450 r\xc3\xa9" "essayez \xe6\x9d\xb1 \xf0\x9f\x98\x80"; }
+static void pb_text_8bit(struct pb_all *m) { m->s.text = "450 r\xe9" "essayez"; }
+static void pb_text_c1(struct pb_all *m) { m->s.text = "450 \xc2\x9b" "31m"; }
+static void pb_text_bidi(struct pb_all *m) { m->s.text = "450 \xe2\x80\xae" "gnp.exe"; }
+static void pb_detail_lrm(struct pb_all *m) { m->k.detail = "PTR \xe2\x80\x8e" "ok"; }
+static void pb_queue_error_cut(struct pb_all *m) { m->q.error = "postqueue: \xe2\x82"; }
 static void pb_mx_space(struct pb_all *m) { m->s.mx_host = "mx example.com"; }
 static void pb_hostname_ctl(struct pb_all *m) { m->rep.hostname = "relay\x1b"; }
 static void pb_hostname_long(struct pb_all *m) { m->rep.hostname = long_host; }
@@ -220,7 +226,13 @@ static struct pb_case pb_cases[] = {
     {"pb: text tab", K_REPORT, pb_text_tab, "sample.text charset"},
     {"pb: text newline", K_REPORT, pb_text_newline, "sample.text charset"},
     {"pb: text del", K_REPORT, pb_text_del, "sample.text charset"},
-    {"pb: text 8-bit", K_REPORT, pb_text_utf8, NULL},
+    {"pb: text utf-8", K_REPORT, pb_text_utf8, NULL},
+    {"pb: text latin-1", K_REPORT, pb_text_8bit, "sample.text utf-8"},
+    {"pb: text c1 csi", K_REPORT, pb_text_c1, "sample.text charset"},
+    {"pb: text bidi override", K_REPORT, pb_text_bidi, "sample.text charset"},
+    {"pb: check detail lrm", K_REPORT, pb_detail_lrm, "check.detail charset"},
+    {"pb: queue error cut utf-8", K_REPORT, pb_queue_error_cut,
+        "queue.error utf-8"},
     {"pb: mx_host space", K_REPORT, pb_mx_space, "sample.mx_host charset"},
     {"pb: hostname escape", K_REPORT, pb_hostname_ctl,
         "report.hostname charset"},
@@ -431,6 +443,8 @@ static const struct str_case str_cases[] = {
     {"a\tb", false, false, false},
     {"a\x7f", false, false, false},
     {"caf\xc3\xa9", false, false, true},
+    {"caf\xe9", false, false, false},
+    {"a\xc2\x85", false, false, false},
     {"abcdefghijklmnopqrstuvwxyz012345", true, false, true},
     {"abcdefghijklmnopqrstuvwxyz0123456", false, false, true},
     {"1234567890.1234", true, true, true},
