@@ -53,7 +53,8 @@ CTRL_SRCS := controller/config.c controller/config_policy.c \
 	controller/ctl.c controller/store_state.c controller/health.c \
 	controller/notify.c controller/policy.c controller/policy_conf.c \
 	controller/policy_tick.c controller/policy_window.c \
-	controller/policy_json.c controller/core.c controller/config_lb.c \
+	controller/policy_json.c controller/core.c controller/core_limits.c \
+	controller/core_restore.c controller/store_schema.c controller/config_lb.c \
 	controller/lb.c controller/lb_driver.c controller/lb_haproxy.c \
 	controller/lb_haproxy_parse.c controller/lb_file.c controller/lb_exec.c \
 	controller/lb_track.c
@@ -73,7 +74,7 @@ PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	maillog classify store store_state report health notify policy config cli \
 	cli_print cli_lb wire_ctl wire_ctl_decode wire_lb ctl lb lb_haproxy lb_file \
-	lb_exec text_check
+	lb_exec ingest_limits text_check
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline policy haproxy pool

@@ -9,7 +9,9 @@
  * samples from the store) and kept in `pending` until the transaction
  * that stores them, the dirty relay states and the audit lines commits;
  * a failed commit keeps them for the next round, so nothing is acted on
- * before it is on disk and nothing is lost to a full disk.
+ * before it is on disk and nothing is lost to a full disk.  Reports are
+ * admitted by core_limits.c and acked only once their transaction has
+ * committed; start-up restore is in core_restore.c.
  */
 #include "core.h"
 
@@ -21,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core_int.h"
 #include "ctl.h"
 #include "health.h"
 #include "lb_track.h"
@@ -33,6 +36,7 @@
 #define CORE_PRUNE_BATCH 2000  /* reports per transaction */
 #define CORE_PENDING_MAX 10000 /* events kept while the store fails */
 #define CORE_AUDIT_MAX   256
+#define CORE_STORE_WARN  60 /* s between warnings while the store fails */
 
 STAILQ_HEAD(core_jobs, core_job);
 
@@ -53,6 +57,7 @@ struct core {
 	struct lb *lb;
 	struct lb_track *lbt; /* the core thread's, as the policy */
 	struct lb_want *wants;
+	struct core_limits *limits;
 
 	pthread_t thread;
 	pthread_mutex_t mtx; /* jobs, njobs, stopping, stats */
@@ -70,8 +75,10 @@ struct core {
 	size_t naudit;
 	struct core_audit audit[CORE_AUDIT_MAX];
 	bool windows_dirty;
+	bool publish_due; /* relay states saved since the last publish */
 	uint64_t next_prune;
-	uint64_t store_warned; /* wall s of the last store warning */
+	uint64_t store_warned;   /* wall s of the last store warning */
+	uint64_t store_failures; /* in a row; 0 while the store works */
 };
 
 /* ---- answers ------------------------------------------------------------- */
@@ -279,6 +286,7 @@ core_save_states(struct core *c, uint64_t now)
 		if (!policy_is_dirty(c->policy, i))
 			continue;
 		json = policy_relay_to_json(c->policy, i);
+		c->publish_due = true;
 		rv = store_state_save(c->st, c->relays[i].name, json, now);
 		free(json);
 		if (rv == -1)
@@ -320,13 +328,28 @@ core_save_all(struct core *c, uint64_t now)
 static void
 core_store_warn(struct core *c, const char *what, uint64_t now)
 {
+	bool is_full = store_is_full(c->st);
+
 	pthread_mutex_lock(&c->mtx);
 	c->stats.store_errors++;
+	c->stats.store_full += is_full;
 	pthread_mutex_unlock(&c->mtx);
-	if (now < c->store_warned + 10)
-		return; /* once per 10 s while the store fails */
+	if (c->store_failures++ > 0 && now < c->store_warned + CORE_STORE_WARN)
+		return;
 	c->store_warned = now;
-	log_warnx("core: %s: %s", what, store_errmsg(c->st));
+	log_warnx("core: %s: %s%s", what, store_errmsg(c->st),
+	    is_full ? " (disk full: Reports are not acked)" : "");
+}
+
+/* After a write that committed: says once that the store is back. */
+static void
+core_store_ok(struct core *c)
+{
+	if (c->store_failures == 0)
+		return;
+	log_info("core: the store works again after %" PRIu64 " failures",
+	    c->store_failures);
+	c->store_failures = 0;
 }
 
 /*
@@ -353,6 +376,7 @@ core_save(struct core *c, uint64_t now)
 		policy_clear_dirty(c->policy, i);
 	c->windows_dirty = false;
 	c->naudit = 0;
+	core_store_ok(c);
 	return (0);
 }
 
@@ -374,8 +398,11 @@ core_saved(struct core *c)
 static void
 core_publish(struct core *c)
 {
-	if (c->lb == NULL)
+	/* only when a relay's state was saved: not a walk over every relay
+	 * for each batch of Reports that changed nothing */
+	if (c->lb == NULL || c->conf->nlbs == 0 || !c->publish_due)
 		return;
+	c->publish_due = false;
 	lb_track_wants(c->policy, c->wants);
 	lb_publish(c->lb, c->wants, policy_min_active(c->policy));
 }
@@ -392,10 +419,15 @@ core_commit(struct core *c, uint64_t now)
 
 /* ---- reports ------------------------------------------------------------- */
 
-/* Stores the batch's reports in one transaction; false if it failed. */
+/*
+ * Stores the batch's admitted reports in one transaction; false if it
+ * failed (then nothing is acked: the agents keep them).
+ */
 static bool
 core_store_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 {
+	uint64_t now_ms = util_now_ms();
+	const char *name;
 	struct core_job *j;
 
 	if (store_begin(c->st) == -1)
@@ -404,17 +436,21 @@ core_store_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 	{
 		if (j->kind != CORE_REPORT)
 			continue;
-		if (store_add_report(c->st, c->conf->relays[j->peer].name,
-		        &j->report, now, &j->is_dup) == -1) {
-			store_rollback(c->st);
-			goto fail;
-		}
+		name = c->conf->relays[j->peer].name;
+		if (core_limits_admit(c->limits, c->st, name, j, now_ms) == -1)
+			goto rollback;
+		if (j->is_dup || j->limit != CORE_LIMIT_NONE)
+			continue;
+		if (store_add_report(
+		        c->st, name, &j->report, now, &j->is_dup) == -1)
+			goto rollback;
 	}
-	if (store_commit(c->st) == -1) {
-		store_rollback(c->st);
-		goto fail;
-	}
+	if (store_commit(c->st) == -1)
+		goto rollback;
+	core_store_ok(c);
 	return (true);
+rollback:
+	store_rollback(c->st);
 fail:
 	core_store_warn(c, "cannot store reports", now);
 	return (false);
@@ -449,18 +485,14 @@ core_feed(
 static void
 core_ack(struct core *c, struct core_job *j, bool stored)
 {
-	struct wire_agent_reply a = {0};
+	struct wire_agent_reply a;
 
-	if (!stored) {
-		snprintf(a.error, sizeof(a.error), "store unavailable");
-	} else {
-		a.acked_epoch = j->report.epoch;
-		a.acked_seq = j->report.seq;
-		a.duplicate = j->is_dup;
-		log_debug("core: relay=%s seq=%" PRIu64 "%s",
-		    c->conf->relays[j->peer].name, j->report.seq,
-		    j->is_dup ? " duplicate" : "");
-	}
+	core_limits_answer(j, stored, store_is_full(c->st), &a);
+	log_debug("core: relay=%s seq=%" PRIu64 ": %s",
+	    c->conf->relays[j->peer].name, j->report.seq,
+	    a.error[0] != '\0' ? a.error
+	    : j->is_dup        ? "duplicate"
+	                       : "stored");
 	core_answer_agent(c, j, &a);
 }
 
@@ -532,7 +564,7 @@ core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 {
 	bool stored = core_store_reports(c, batch, now);
 	struct policy_out out = {0};
-	uint64_t reports = 0, dups = 0;
+	uint64_t reports = 0, dups = 0, limited[CORE_LIMIT_SEQ_AHEAD + 1] = {0};
 	struct core_job *j;
 
 	STAILQ_FOREACH(j, batch, entry)
@@ -542,8 +574,9 @@ core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 		core_ack(c, j, stored);
 		if (!stored)
 			continue;
-		if (j->is_dup) {
-			dups++;
+		if (j->is_dup || j->limit != CORE_LIMIT_NONE) {
+			dups += j->is_dup;
+			limited[j->limit]++;
 			continue;
 		}
 		reports++;
@@ -553,6 +586,10 @@ core_run_reports(struct core *c, struct core_jobs *batch, uint64_t now)
 	pthread_mutex_lock(&c->mtx);
 	c->stats.reports += reports;
 	c->stats.duplicates += dups;
+	c->stats.rate_limited += limited[CORE_LIMIT_RATE];
+	c->stats.epoch_limited += limited[CORE_LIMIT_EPOCHS];
+	c->stats.too_large += limited[CORE_LIMIT_BYTES];
+	c->stats.seq_ahead += limited[CORE_LIMIT_SEQ_AHEAD];
 	pthread_mutex_unlock(&c->mtx);
 }
 
@@ -754,87 +791,6 @@ core_thread(void *arg)
 
 /* ---- start and stop ------------------------------------------------------ */
 
-struct core_restore {
-	struct core *c;
-	size_t last; /* the relay of the previous row: rows come by report */
-	uint64_t rows, skipped;
-};
-
-static size_t
-core_relay_index(struct core_restore *r, const char *name)
-{
-	size_t n = r->c->conf->nrelays;
-
-	if (r->last < n && strcmp(r->c->relays[r->last].name, name) == 0)
-		return (r->last);
-	return (r->last = policy_relay_index(r->c->policy, name));
-}
-
-static void
-core_restore_counter_cb(
-    void *arg, const char *relay, const struct wire_counter *k, uint64_t t)
-{
-	struct core_restore *r = arg;
-	size_t i = core_relay_index(r, relay);
-
-	if (i == r->c->conf->nrelays) {
-		r->skipped++; /* a retired relay */
-		return;
-	}
-	health_add(
-	    r->c->health, i, k->provider, k->cls, k->status, k->count, t);
-	r->rows++;
-}
-
-static int
-core_restore_state_cb(void *arg, const char *relay, const char *json)
-{
-	struct core_restore *r = arg;
-	size_t i = core_relay_index(r, relay);
-	const char *errstr;
-
-	if (i == r->c->conf->nrelays)
-		return (0);
-	if (policy_relay_from_json(r->c->policy, i, json, &errstr) == -1)
-		log_warnx("core: relay=%s: saved state unreadable (%s); "
-		          "starting active",
-		    relay, errstr);
-	return (0);
-}
-
-static int
-core_restore_window_cb(void *arg, const struct wire_window *w)
-{
-	struct core_restore *r = arg;
-	const char *errstr;
-
-	if (policy_window_load(r->c->policy, w, &errstr) == -1)
-		log_warnx("core: window %s not restored: %s", w->name, errstr);
-	return (0);
-}
-
-/* Health from the last day's counters, states and windows from the store. */
-static int
-core_restore(struct core *c, uint64_t now, char *err, size_t errlen)
-{
-	struct core_restore r = {.c = c, .last = SIZE_MAX};
-
-	if (store_counters_since(c->st,
-	        now > HEALTH_SPAN_MAX ? now - HEALTH_SPAN_MAX : 0,
-	        core_restore_counter_cb, &r) == -1 ||
-	    store_state_load(c->st, core_restore_state_cb, &r) == -1 ||
-	    store_windows_load(c->st,
-	        now > POLICY_REBLOCK_S ? now - POLICY_REBLOCK_S : 0,
-	        core_restore_window_cb, &r) == -1) {
-		snprintf(err, errlen, "restore: %s", store_errmsg(c->st));
-		return (-1);
-	}
-	log_info("core: restored %" PRIu64 " counters of the last day, "
-	         "%zu windows",
-	    r.rows, policy_nwindows(c->policy));
-	return (0);
-}
-
 static void
 core_free(struct core *c)
 {
@@ -850,6 +806,7 @@ core_free(struct core *c)
 	free(c->pending);
 	notify_stop(c->notify);
 	lb_track_free(c->lbt);
+	core_limits_free(c->limits);
 	free(c->wants);
 	policy_free(c->policy);
 	health_free(c->health);
@@ -884,6 +841,8 @@ core_new(const struct fleetd_config *conf, struct store *st, uint64_t now)
 	c->lbt = lb_track_new(conf);
 	c->wants = xcalloc(conf->nrelays + 1, sizeof(*c->wants));
 	c->policy = policy_new(&conf->policy, c->relays, conf->nrelays, now);
+	c->limits =
+	    core_limits_new(&conf->limits, conf->nrelays, util_now_ms());
 	c->next_prune = now + 60; /* not in the rush of a start */
 	return (c);
 }
@@ -895,11 +854,15 @@ core_start(struct core **cp, const struct fleetd_config *conf, struct store *st,
 	uint64_t now = util_wall_s();
 	struct core *c = core_new(conf, st, now);
 
-	if (core_restore(c, now, err, errlen) == -1 ||
+	if (store_notice(st)[0] != '\0')
+		log_warnx("store: %s", store_notice(st));
+	if (core_restore(st, c->health, c->policy, c->relays, conf->nrelays,
+	        now, err, errlen) == -1 ||
 	    notify_start(&c->notify, conf->policy.notify_command,
 	        conf->policy.notify_timeout_ms, err, errlen) == -1 ||
 	    lb_start(&c->lb, conf, core_lb_result, c, err, errlen) == -1)
 		goto fail;
+	c->publish_due = true;
 	core_publish(c); /* what the store holds, from the first round */
 	if ((errno = pthread_create(&c->thread, NULL, core_thread, c)) != 0) {
 		snprintf(err, errlen, "core thread: %s", strerror(errno));

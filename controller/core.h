@@ -6,7 +6,13 @@
  * in one batch:
  *
  *   1. stores the batch's Reports in one transaction and, once it is
- *      committed, acks them (an Ack means the Report is on disk);
+ *      committed, acks them (an Ack means the Report is on disk).  A
+ *      resend of a stored Report is acked as a duplicate without cost;
+ *      a new one must pass the relay's limits first (docs/protocol.md,
+ *      "Report limits"), else it is answered with an error: temporary
+ *      (over the rate: the agent keeps it and retries) or for good;
+ *      while the store fails (a full disk) every Report gets a temporary
+ *      error and nothing is acked;
  *   2. feeds the new (not duplicate) Reports to health and policy;
  *   3. runs the batch's control requests;
  *   4. commits every event, relay state, window and audit line those
@@ -46,6 +52,15 @@ enum core_job_kind {
 	CORE_LB, /* a load balancer's round (lb.h): no call to answer */
 };
 
+/* Why a Report was turned away (core_limits.c). */
+enum core_limit {
+	CORE_LIMIT_NONE,
+	CORE_LIMIT_RATE,   /* over report_rate: try again later */
+	CORE_LIMIT_EPOCHS, /* too many new epochs this hour: later */
+	CORE_LIMIT_BYTES,  /* samples' text over max_report_bytes: for good */
+	CORE_LIMIT_SEQ_AHEAD, /* seq beyond last + max_seq_ahead: for good */
+};
+
 /* A decoded request and the call to answer; the core takes ownership. */
 struct core_job {
 	STAILQ_ENTRY(core_job) entry;
@@ -56,12 +71,19 @@ struct core_job {
 	struct wire_ctl_request ctl;
 	struct lb_result *lb; /* owned */
 	bool is_dup;
+	enum core_limit limit;               /* set by the core */
+	char limit_why[WIRE_DETAIL_MAX + 1]; /* the error it answers */
 };
 
 struct core_stats {
-	uint64_t reports;    /* stored */
-	uint64_t duplicates; /* acked again, not stored again */
+	uint64_t reports;       /* stored */
+	uint64_t duplicates;    /* acked again, not stored again */
+	uint64_t rate_limited;  /* over report_rate, told to retry */
+	uint64_t epoch_limited; /* too many new epochs, told to retry */
+	uint64_t too_large;     /* samples over max_report_bytes: refused */
+	uint64_t seq_ahead;     /* seq too far ahead: refused */
 	uint64_t store_errors;
+	uint64_t store_full; /* of store_errors: the disk was full */
 	uint64_t ctl;        /* control requests */
 	uint64_t ctl_denied; /* refused for the operator's role */
 	uint64_t events;     /* committed */

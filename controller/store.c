@@ -6,7 +6,8 @@
  * random over 64 bits) are stored as their int64 bit pattern and read back
  * exactly.  Used by one thread at a time; the connection is opened
  * without sqlite's mutexes.  The decisions' statements and functions are
- * in store_state.c; store_int.h is what the two share.
+ * in store_state.c, opening the file and the schema in store_schema.c;
+ * store_int.h is what they share.
  */
 #include "store.h"
 
@@ -21,8 +22,6 @@
 
 #include "store_int.h"
 #include "util.h"
-
-#define STORE_BUSY_TIMEOUT 5000 /* ms */
 
 /* Columns of STORE_STMT_STATUS. */
 enum store_status_col {
@@ -47,93 +46,6 @@ enum store_status_col {
 	STORE_COL_AGENT_VERSION,
 	STORE_COL_HOSTNAME,
 };
-
-/*
- * migrations[v] takes a database from version v to v + 1.  Version 0 is
- * an empty file.  Append only: a released entry never changes.
- */
-static const char *const store_migrations[] = {
-    /* 0 -> 1 */
-    "CREATE TABLE schema_version (id INTEGER PRIMARY KEY CHECK (id = 1),"
-    "  version INTEGER NOT NULL);"
-    "INSERT INTO schema_version (id, version) VALUES (1, 0);"
-    "CREATE TABLE relays (name TEXT PRIMARY KEY, ip TEXT NOT NULL,"
-    "  hosting TEXT NOT NULL DEFAULT '', agent_key TEXT NOT NULL,"
-    "  retired INTEGER NOT NULL DEFAULT 0, added_at INTEGER);"
-    "CREATE TABLE reports (id INTEGER PRIMARY KEY,"
-    "  relay TEXT NOT NULL REFERENCES relays (name),"
-    "  epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"
-    "  interval_start INTEGER, interval_end INTEGER,"
-    "  received_at INTEGER NOT NULL, hostname TEXT, agent_version TEXT,"
-    "  UNIQUE (relay, epoch, seq));"
-    "CREATE INDEX reports_relay_received ON reports (relay, received_at);"
-    "CREATE INDEX reports_received ON reports (received_at);"
-    "CREATE TABLE queue_snapshots (report_id INTEGER PRIMARY KEY"
-    "  REFERENCES reports (id) ON DELETE CASCADE,"
-    "  valid INTEGER NOT NULL, taken_at INTEGER NOT NULL,"
-    "  incoming INTEGER NOT NULL, active INTEGER NOT NULL,"
-    "  deferred INTEGER NOT NULL, hold INTEGER NOT NULL,"
-    "  maildrop INTEGER NOT NULL, oldest_deferred_age INTEGER NOT NULL,"
-    "  error TEXT NOT NULL DEFAULT '');"
-    "CREATE TABLE queue_deferred_by (report_id INTEGER NOT NULL"
-    "  REFERENCES queue_snapshots (report_id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
-    "  count INTEGER NOT NULL);"
-    "CREATE INDEX queue_deferred_by_report ON queue_deferred_by (report_id);"
-    "CREATE TABLE counters (report_id INTEGER NOT NULL"
-    "  REFERENCES reports (id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
-    "  status INTEGER NOT NULL, dsn TEXT NOT NULL, count INTEGER NOT NULL);"
-    "CREATE INDEX counters_report ON counters (report_id);"
-    "CREATE TABLE samples (report_id INTEGER NOT NULL"
-    "  REFERENCES reports (id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
-    "  status INTEGER NOT NULL, dsn TEXT NOT NULL, text TEXT NOT NULL,"
-    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-    "  mx_host TEXT NOT NULL);"
-    "CREATE INDEX samples_report ON samples (report_id);"
-    "CREATE TABLE checks (report_id INTEGER NOT NULL"
-    "  REFERENCES reports (id) ON DELETE CASCADE,"
-    "  name TEXT NOT NULL, state INTEGER NOT NULL, detail TEXT NOT NULL,"
-    "  checked_at INTEGER NOT NULL);"
-    "CREATE INDEX checks_report ON checks (report_id);",
-    /*
-     * 1 -> 2: the decisions.  AUTOINCREMENT keeps event ids growing even
-     * after retention deleted the newest ones.  windows.relays holds
-     * names separated by single spaces.
-     */
-    "CREATE TABLE relay_state (relay TEXT PRIMARY KEY"
-    "  REFERENCES relays (name), json TEXT NOT NULL,"
-    "  updated_at INTEGER NOT NULL);"
-    "CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"
-    "  at INTEGER NOT NULL, relay TEXT NOT NULL, kind TEXT NOT NULL,"
-    "  from_state TEXT NOT NULL, to_state TEXT NOT NULL,"
-    "  rule TEXT NOT NULL, provider TEXT NOT NULL, operator TEXT NOT NULL,"
-    "  counts TEXT NOT NULL, window_s INTEGER NOT NULL,"
-    "  intent TEXT NOT NULL, weight INTEGER NOT NULL,"
-    "  until INTEGER NOT NULL, reason TEXT NOT NULL);"
-    "CREATE INDEX events_relay_at ON events (relay, at);"
-    "CREATE INDEX events_at ON events (at);"
-    "CREATE TABLE event_samples (event_id INTEGER NOT NULL"
-    "  REFERENCES events (id) ON DELETE CASCADE,"
-    "  provider TEXT NOT NULL, class INTEGER NOT NULL,"
-    "  status INTEGER NOT NULL, dsn TEXT NOT NULL, text TEXT NOT NULL,"
-    "  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
-    "  mx_host TEXT NOT NULL);"
-    "CREATE INDEX event_samples_event ON event_samples (event_id);"
-    "CREATE TABLE windows (name TEXT PRIMARY KEY, relays TEXT NOT NULL,"
-    "  hosting TEXT NOT NULL, \"start\" INTEGER NOT NULL,"
-    "  \"end\" INTEGER NOT NULL, reason TEXT NOT NULL,"
-    "  created_by TEXT NOT NULL, state TEXT NOT NULL);"
-    "CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"
-    "  operator TEXT NOT NULL, role TEXT NOT NULL, op TEXT NOT NULL,"
-    "  detail TEXT NOT NULL, result TEXT NOT NULL);"
-    "CREATE INDEX audit_at ON audit (at);",
-};
-
-_Static_assert(sizeof(store_migrations) / sizeof(store_migrations[0]) ==
-                   STORE_SCHEMA_VERSION,
-    "one migration per schema version");
 
 /*
  * Reports: ON CONFLICT names the dedup key, so unlike INSERT OR IGNORE a
@@ -177,7 +89,7 @@ static const struct store_sql store_stmts[STORE_STMT_STATE_FIRST] = {
         " VALUES (?1, ?2, ?3, ?4, ?5)"},
     [STORE_STMT_STATUS] = {"relay status",
         "SELECT r.name, r.ip, r.hosting, l.id, l.received_at, l.seq,"
-        " (SELECT count(*) FROM reports c WHERE c.relay = r.name),"
+        " r.report_count,"
         " q.report_id, q.valid, q.taken_at, q.incoming, q.active, q.deferred,"
         " q.hold, q.maildrop, q.oldest_deferred_age, q.error,"
         " r.agent_key, l.agent_version, l.hostname"
@@ -191,10 +103,21 @@ static const struct store_sql store_stmts[STORE_STMT_STATE_FIRST] = {
         "SELECT provider, class, count FROM queue_deferred_by"
         " WHERE report_id = ?1 ORDER BY rowid LIMIT ?2"},
     [STORE_STMT_COUNT] = {"count reports",
-        "SELECT (SELECT count(*) FROM reports WHERE relay = ?1),"
+        "SELECT (SELECT report_count FROM relays WHERE name = ?1),"
         " (SELECT max(seq) FROM reports WHERE relay = ?1 AND epoch ="
         "  (SELECT epoch FROM reports WHERE relay = ?1"
         "   ORDER BY received_at DESC, id DESC LIMIT 1))"},
+    /*
+     * seq is stored as its int64 bit pattern: a seq past INT64_MAX reads
+     * negative, so the highest unsigned one is the highest negative one
+     * if there is any.  Each part is one seek in the UNIQUE index.
+     */
+    [STORE_STMT_SEEN] = {"report seen",
+        "SELECT EXISTS (SELECT 1 FROM reports WHERE relay = ?1"
+        "  AND epoch = ?2 AND seq = ?3),"
+        " coalesce((SELECT max(seq) FROM reports WHERE relay = ?1"
+        "  AND epoch = ?2 AND seq < 0), (SELECT max(seq) FROM reports"
+        "  WHERE relay = ?1 AND epoch = ?2))"},
     /* failed results of the last hour by (provider, class); IP classes
        (ip_blocked 2, ip_throttled 3, ptr 4) before the rest */
     [STORE_STMT_WORST] = {"worst provider",
@@ -224,13 +147,18 @@ store_fail(struct store *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	(void)vsnprintf(s->errmsg, sizeof(s->errmsg), fmt, ap);
 	va_end(ap);
+	s->is_full = false;
 	return (-1);
 }
 
 int
 store_fail_db(struct store *s, const char *what)
 {
-	return (store_fail(s, "%s: %s", what, sqlite3_errmsg(s->db)));
+	bool is_full = (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_FULL;
+
+	store_fail(s, "%s: %s", what, sqlite3_errmsg(s->db));
+	s->is_full = is_full;
+	return (-1);
 }
 
 void
@@ -283,144 +211,6 @@ store_step_row(struct store *s, enum store_stmt id)
 }
 
 static int
-store_exec(struct store *s, const char *sql, const char *what)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		store_fail(s, "%s: %s", what,
-		    err != NULL ? err : sqlite3_errmsg(s->db));
-		sqlite3_free(err);
-		return (-1);
-	}
-	return (0);
-}
-
-/* Runs a one-off query that yields one integer (NULL reads as 0). */
-static int
-store_query_int(struct store *s, const char *sql, sqlite3_int64 *out)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return (store_fail_db(s, "schema version"));
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
-			store_fail(s, "schema version: no row");
-		else
-			store_fail_db(s, "schema version");
-		sqlite3_finalize(st);
-		return (-1);
-	}
-	*out = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return (0);
-}
-
-static int
-store_schema_version(struct store *s, sqlite3_int64 *version)
-{
-	sqlite3_int64 n;
-
-	if (store_query_int(s,
-	        "SELECT count(*) FROM sqlite_master"
-	        " WHERE type = 'table' AND name = 'schema_version'",
-	        &n) == -1)
-		return (-1);
-	if (n == 0) {
-		*version = 0;
-		return (0);
-	}
-	if (store_query_int(s, "SELECT version FROM schema_version", &n) == -1)
-		return (-1);
-	if (n < 0)
-		return (store_fail(
-		    s, "schema version %lld is invalid", (long long)n));
-	*version = n;
-	return (0);
-}
-
-/* Applies pending migrations in one transaction; refuses newer files. */
-static int
-store_migrate(struct store *s)
-{
-	sqlite3_int64 v = 0;
-	char sql[64];
-
-	if (store_exec(s, "BEGIN IMMEDIATE", "migrate") == -1)
-		return (-1);
-	if (store_schema_version(s, &v) == -1)
-		goto fail;
-	if (v > STORE_SCHEMA_VERSION) {
-		store_fail(s,
-		    "schema version %lld is newer than this fleetd "
-		    "supports (%d); refusing to open",
-		    (long long)v, STORE_SCHEMA_VERSION);
-		goto fail;
-	}
-	for (; v < STORE_SCHEMA_VERSION; v++) {
-		if (store_exec(s, store_migrations[v], "migrate") == -1)
-			goto fail;
-	}
-	(void)snprintf(sql, sizeof(sql),
-	    "UPDATE schema_version SET version = %d", STORE_SCHEMA_VERSION);
-	if (store_exec(s, sql, "migrate") == -1 ||
-	    store_exec(s, "COMMIT", "migrate") == -1)
-		goto fail;
-	return (0);
-fail:
-	if (!sqlite3_get_autocommit(s->db))
-		(void)sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return (-1);
-}
-
-/* journal_mode answers with the mode it got, which may not be WAL. */
-static int
-store_set_wal(struct store *s)
-{
-	sqlite3_stmt *st;
-	const unsigned char *mode;
-	int rv = -1;
-
-	if (sqlite3_prepare_v2(
-	        s->db, "PRAGMA journal_mode = WAL", -1, &st, NULL) != SQLITE_OK)
-		return (store_fail_db(s, "journal_mode"));
-	if (sqlite3_step(st) != SQLITE_ROW)
-		store_fail_db(s, "journal_mode");
-	else if ((mode = sqlite3_column_text(st, 0)) == NULL ||
-	         strcmp((const char *)mode, "wal") != 0)
-		store_fail(s, "journal_mode: got %s instead of wal",
-		    mode != NULL ? (const char *)mode : "nothing");
-	else
-		rv = 0;
-	sqlite3_finalize(st);
-	return (rv);
-}
-
-static int
-store_open_db(struct store *s, const char *path)
-{
-	int flags =
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-
-	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		if (s->db == NULL)
-			return (store_fail(s, "out of memory"));
-		return (store_fail_db(s, "open"));
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	if (sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT) != SQLITE_OK)
-		return (store_fail_db(s, "busy_timeout"));
-	if (store_set_wal(s) == -1)
-		return (-1);
-	if (store_exec(s, "PRAGMA synchronous = FULL", "synchronous") == -1 ||
-	    store_exec(s, "PRAGMA foreign_keys = ON", "foreign_keys") == -1)
-		return (-1);
-	return (0);
-}
-
-static int
 store_prepare(struct store *s)
 {
 	const struct store_sql *q;
@@ -440,8 +230,7 @@ store_open(struct store **sp, const char *path, const char **errstr)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 
-	if (store_open_db(s, path) == -1 || store_migrate(s) == -1 ||
-	    store_prepare(s) == -1) {
+	if (store_open_file(s, path) == -1 || store_prepare(s) == -1) {
 		(void)snprintf(store_open_err, sizeof(store_open_err), "%s: %s",
 		    path, s->errmsg);
 		store_close(s);
@@ -471,6 +260,18 @@ store_errmsg(const struct store *s)
 	return (s->errmsg);
 }
 
+bool
+store_is_full(const struct store *s)
+{
+	return (s->is_full);
+}
+
+const char *
+store_notice(const struct store *s)
+{
+	return (s->notice);
+}
+
 int
 store_begin(struct store *s)
 {
@@ -492,6 +293,7 @@ void
 store_rollback(struct store *s)
 {
 	char why[STORE_ERR_MAX], rb[STORE_ERR_MAX];
+	bool is_full = s->is_full;
 
 	if (sqlite3_get_autocommit(s->db))
 		return;
@@ -502,6 +304,7 @@ store_rollback(struct store *s)
 	}
 	util_strlcpy(rb, s->errmsg, sizeof(rb));
 	store_fail(s, "%s; %s", why, rb);
+	s->is_full = is_full || s->is_full;
 }
 
 /* Retire every relay, then upsert the configured ones as not retired. */
@@ -799,6 +602,29 @@ store_report_count(
 	}
 	*count = store_col_u64(st, 0);
 	*max_seq = store_col_u64(st, 1); /* NULL reads as 0 */
+	store_reset(s, st);
+	return (0);
+}
+
+int
+store_report_seen(struct store *s, const char *relay, uint64_t epoch,
+    uint64_t seq, struct store_seen *out)
+{
+	sqlite3_stmt *st = s->stmt[STORE_STMT_SEEN];
+	int rc;
+
+	store_bind_text(s, st, 1, relay);
+	store_bind_u64(s, st, 2, epoch);
+	store_bind_u64(s, st, 3, seq);
+	if ((rc = store_step_row(s, STORE_STMT_SEEN)) == -1)
+		return (-1);
+	if (rc == 0) { /* a SELECT without FROM always yields a row */
+		store_reset(s, st);
+		return (store_fail(s, "report seen: no row"));
+	}
+	out->is_stored = sqlite3_column_int64(st, 0) != 0;
+	out->has_epoch = sqlite3_column_type(st, 1) != SQLITE_NULL;
+	out->max_seq = out->has_epoch ? store_col_u64(st, 1) : 0;
 	store_reset(s, st);
 	return (0);
 }

@@ -21,7 +21,7 @@
 
 #include "wire.h"
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 #define STORE_WORST_WINDOW                                                     \
 	3600 /* s: status shows the worst of the last hour                     \
 	      */
@@ -37,17 +37,33 @@ struct store_relay {
 };
 
 /*
- * Opens (creating if needed) the database at path and migrates it.
- * Returns 0 and sets *sp, or -1 with *errstr pointing to a message that
- * stays valid until the next call (file name included).
+ * Opens (creating if needed) the database at path and migrates it.  The
+ * file is created with mode 0600 (its -wal and -shm follow); an existing
+ * one that others may read or write is set to 0600 (store_notice() says
+ * so), and refused if that fails.  Returns 0 and sets *sp, or -1 with
+ * *errstr pointing to a message that stays valid until the next call
+ * (file name included).
  */
 int store_open(struct store **sp, const char *path, const char **errstr);
+
+/*
+ * What store_open() repaired, for the caller to log ("" if nothing):
+ * e.g. "PATH: mode was 0644, set to 0600".  Valid until store_close().
+ */
+const char *store_notice(const struct store *s);
 
 /* Closes; accepts NULL. */
 void store_close(struct store *s);
 
 /* The last error message; never NULL. */
 const char *store_errmsg(const struct store *s);
+
+/*
+ * Whether the last failure was the disk (or the database's size limit)
+ * being full.  The store recovers by itself once space returns: the next
+ * store_begin() starts afresh.
+ */
+bool store_is_full(const struct store *s);
 
 /*
  * Makes the relays table match the configuration: inserts new relays,
@@ -70,12 +86,29 @@ void store_rollback(struct store *s);
 int store_add_report(struct store *s, const char *relay,
     const struct wire_report *r, uint64_t received_at, bool *is_dup);
 
+/* What the store holds of one (relay, epoch, seq); see store_report_seen. */
+struct store_seen {
+	bool is_stored;   /* (relay, epoch, seq) is stored */
+	bool has_epoch;   /* some report of (relay, epoch) is stored */
+	uint64_t max_seq; /* the highest seq of (relay, epoch); 0 if none */
+};
+
+/*
+ * Inside or outside a transaction (inside, it sees the transaction's own
+ * inserts): fills *out for relay's report (epoch, seq).  Index lookups
+ * only, so fleetd can answer a resend or turn a Report away before
+ * storing anything.
+ */
+int store_report_seen(struct store *s, const char *relay, uint64_t epoch,
+    uint64_t seq, struct store_seen *out);
+
 /*
  * Fills out->relays with one entry per configured (not retired) relay,
  * in name order, with its latest report (agent_version, hostname), the
  * relay's agent_key, and queue snapshot, and its worst
  * (provider, class) of failed results in the last STORE_WORST_WINDOW
- * seconds: IP classes first, then by count.  out->ok,
+ * seconds: IP classes first, then by count; `reports` is the relay's
+ * counter (kept by inserts and retention, never a count(*)).  out->ok,
  * error and now are left to the caller.  Caller frees with
  * wire_ctl_reply_fini().
  */
@@ -193,7 +226,8 @@ int store_audit_add(struct store *s, uint64_t at, const char *operator_name,
  * newest report stays), and at most `limit` events and audit lines older
  * than it, in its own transaction (so never inside store_begin()), so a
  * large backlog goes in bounded steps; refuses to run if foreign_keys is
- * off, as the children go by ON DELETE CASCADE.  Sets *deleted to the
+ * off, as the children go by ON DELETE CASCADE, and the relays'
+ * counters go down in the same transaction.  Sets *deleted to the
  * reports removed and *more if a limit was reached (call again).
  * Windows and relay states stay.
  */
@@ -202,7 +236,8 @@ int store_prune(struct store *s, uint64_t before, size_t limit,
 
 /*
  * For tests and fleetctl diagnostics: the number of stored reports of
- * relay, and the highest seq in its latest epoch (0 if none).
+ * relay (its counter, which inserts and retention keep, as status reads
+ * it), and the highest seq in its latest epoch (0 if none).
  */
 int store_report_count(
     struct store *s, const char *relay, uint64_t *count, uint64_t *max_seq);

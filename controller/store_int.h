@@ -3,18 +3,21 @@
  * Private to controller/store*.c: struct store, the ids of its prepared
  * statements and the helpers that bind parameters and read columns.
  * store.c owns the connection and the statements of reports and relays;
- * store_state.c the statements of decisions (store_state_stmts).  The
+ * store_state.c the statements of decisions (store_state_stmts);
+ * store_schema.c opens the file and migrates it (store_open_file).  The
  * accessors below are tiny and used by both files, hence static inline.
  */
 #ifndef FLEET_CONTROLLER_STORE_INT_H
 #define FLEET_CONTROLLER_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <sqlite3.h>
 
 #include "store.h"
 #include "util.h"
+#include "wire_check.h"
 
 #define STORE_ERR_MAX 512
 
@@ -34,6 +37,7 @@ enum store_stmt {
 	STORE_STMT_STATUS,
 	STORE_STMT_QUEUE_BY_GET,
 	STORE_STMT_COUNT,
+	STORE_STMT_SEEN,
 	STORE_STMT_WORST,
 	/* store_state.c: store_state_stmts[id - STORE_STMT_STATE_FIRST] */
 	STORE_STMT_STATE_FIRST,
@@ -69,9 +73,18 @@ extern const struct store_sql store_state_stmts[STORE_STATE_NSTMTS];
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STORE_STMT_MAX];
-	int bind_rc; /* first failed bind since the last reset */
+	int bind_rc;  /* first failed bind since the last reset */
+	bool is_full; /* the last failure was SQLITE_FULL */
 	char errmsg[STORE_ERR_MAX];
+	char notice[STORE_ERR_MAX]; /* what opening repaired; "" if nothing */
 };
+
+/*
+ * store_schema.c: makes the file private (s->notice says what it
+ * changed), opens s->db with fleetd's pragmas and migrates the schema.
+ * Returns 0, or -1 with s->errmsg set (s->db may need closing).
+ */
+int store_open_file(struct store *s, const char *path);
 
 /* Formats s->errmsg; returns -1 for `return (store_fail(...))`. */
 int store_fail(struct store *s, const char *fmt, ...)
@@ -118,13 +131,18 @@ store_col_u32(sqlite3_stmt *st, int col)
 	return ((uint32_t)v);
 }
 
-/* Bounded copy; NULL reads as "". */
+/*
+ * Bounded copy; NULL reads as "".  Sanitized as the wire wants it (valid
+ * UTF-8, no controls, never cut inside a character): a row written by an
+ * older fleetd must not make a whole reply unsendable.
+ */
 static inline void
 store_col_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
+	const char *src = t != NULL ? (const char *)t : "";
 
-	util_strlcpy(dst, t != NULL ? (const char *)t : "", size);
+	(void)wire_text_sanitize(dst, size, src, strlen(src));
 }
 
 /*

@@ -18,6 +18,7 @@
 
 #include "store_int.h"
 #include "util.h"
+#include "wire_check.h"
 
 #define STORE_DAY 86400 /* s: a report's interval ends at most this early */
 
@@ -147,12 +148,17 @@ const struct store_sql store_state_stmts[STORE_STATE_NSTMTS] = {
         "INSERT INTO audit (at, operator, role, op, detail, result)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     STORE_S(FOREIGN_KEYS) = {"foreign_keys", "PRAGMA foreign_keys"},
-    /* a relay's newest report stays: status, agents and dedup need it */
+    /*
+     * A relay's newest report stays: status, agents and dedup need it.  A
+     * relay without reports gives NULL, which must not reach NOT IN (a
+     * NULL there makes it match nothing, and nothing would ever go).
+     */
     STORE_S(PRUNE_REPORTS) = {"prune reports",
         "DELETE FROM reports WHERE id IN (SELECT id FROM reports"
-        " WHERE received_at < ?1 AND id NOT IN (SELECT (SELECT x.id"
-        "  FROM reports x WHERE x.relay = r.name"
-        "  ORDER BY x.received_at DESC, x.id DESC LIMIT 1) FROM relays r)"
+        " WHERE received_at < ?1 AND id NOT IN (SELECT n.id FROM"
+        "  (SELECT (SELECT x.id FROM reports x WHERE x.relay = r.name"
+        "   ORDER BY x.received_at DESC, x.id DESC LIMIT 1) AS id"
+        "   FROM relays r) n WHERE n.id IS NOT NULL)"
         " ORDER BY id LIMIT ?2)"},
     STORE_S(PRUNE_EVENTS) = {"prune events",
         "DELETE FROM events WHERE id IN (SELECT id FROM events"
@@ -186,8 +192,7 @@ store_col_strdup(sqlite3_stmt *st, int col, size_t max)
 	size_t n = strnlen(src, max);
 	char *p = xmalloc(n + 1);
 
-	memcpy(p, src, n);
-	p[n] = '\0';
+	(void)wire_text_sanitize(p, n + 1, src, n); /* as store_col_text */
 	return (p);
 }
 

@@ -205,4 +205,87 @@ assert_rows(
 	    raw_int(f, "SELECT count(*) FROM checks"), 2 * per_report);
 }
 
+/*
+ * The schemas as they were released, to build an old database and test
+ * its migration: never edit (migrations are append only).
+ * TEST_SCHEMA_HEAD(v) TEST_SCHEMA_V1 is version 1, ... TEST_SCHEMA_V2
+ * version 2; the caller adds its rows.
+ */
+#define TEST_SCHEMA_HEAD(v)                                                    \
+	"CREATE TABLE schema_version (id INTEGER PRIMARY KEY CHECK (id = 1),"  \
+	"  version INTEGER NOT NULL);"                                         \
+	"INSERT INTO schema_version (id, version) VALUES (1, " #v ");"
+#define TEST_SCHEMA_V1                                                         \
+	"CREATE TABLE relays (name TEXT PRIMARY KEY, ip TEXT NOT NULL,"        \
+	"  hosting TEXT NOT NULL DEFAULT '', agent_key TEXT NOT NULL,"         \
+	"  retired INTEGER NOT NULL DEFAULT 0, added_at INTEGER);"             \
+	"CREATE TABLE reports (id INTEGER PRIMARY KEY,"                        \
+	"  relay TEXT NOT NULL REFERENCES relays (name),"                      \
+	"  epoch INTEGER NOT NULL, seq INTEGER NOT NULL,"                      \
+	"  interval_start INTEGER, interval_end INTEGER,"                      \
+	"  received_at INTEGER NOT NULL, hostname TEXT, agent_version TEXT,"   \
+	"  UNIQUE (relay, epoch, seq));"                                       \
+	"CREATE INDEX reports_relay_received ON reports (relay, received_at);" \
+	"CREATE INDEX reports_received ON reports (received_at);"              \
+	"CREATE TABLE queue_snapshots (report_id INTEGER PRIMARY KEY"          \
+	"  REFERENCES reports (id) ON DELETE CASCADE,"                         \
+	"  valid INTEGER NOT NULL, taken_at INTEGER NOT NULL,"                 \
+	"  incoming INTEGER NOT NULL, active INTEGER NOT NULL,"                \
+	"  deferred INTEGER NOT NULL, hold INTEGER NOT NULL,"                  \
+	"  maildrop INTEGER NOT NULL, oldest_deferred_age INTEGER NOT NULL,"   \
+	"  error TEXT NOT NULL DEFAULT '');"                                   \
+	"CREATE TABLE queue_deferred_by (report_id INTEGER NOT NULL"           \
+	"  REFERENCES queue_snapshots (report_id) ON DELETE CASCADE,"          \
+	"  provider TEXT NOT NULL, class INTEGER NOT NULL,"                    \
+	"  count INTEGER NOT NULL);"                                           \
+	"CREATE INDEX queue_deferred_by_report ON queue_deferred_by "          \
+	"(report_id);"                                                         \
+	"CREATE TABLE counters (report_id INTEGER NOT NULL"                    \
+	"  REFERENCES reports (id) ON DELETE CASCADE,"                         \
+	"  provider TEXT NOT NULL, class INTEGER NOT NULL,"                    \
+	"  status INTEGER NOT NULL, dsn TEXT NOT NULL, count INTEGER NOT "     \
+	"NULL);"                                                               \
+	"CREATE INDEX counters_report ON counters (report_id);"                \
+	"CREATE TABLE samples (report_id INTEGER NOT NULL"                     \
+	"  REFERENCES reports (id) ON DELETE CASCADE,"                         \
+	"  provider TEXT NOT NULL, class INTEGER NOT NULL,"                    \
+	"  status INTEGER NOT NULL, dsn TEXT NOT NULL, text TEXT NOT NULL,"    \
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"           \
+	"  mx_host TEXT NOT NULL);"                                            \
+	"CREATE INDEX samples_report ON samples (report_id);"                  \
+	"CREATE TABLE checks (report_id INTEGER NOT NULL"                      \
+	"  REFERENCES reports (id) ON DELETE CASCADE,"                         \
+	"  name TEXT NOT NULL, state INTEGER NOT NULL, detail TEXT NOT NULL,"  \
+	"  checked_at INTEGER NOT NULL);"                                      \
+	"CREATE INDEX checks_report ON checks (report_id);"
+#define TEST_SCHEMA_V2                                                         \
+	"CREATE TABLE relay_state (relay TEXT PRIMARY KEY"                     \
+	"  REFERENCES relays (name), json TEXT NOT NULL,"                      \
+	"  updated_at INTEGER NOT NULL);"                                      \
+	"CREATE TABLE events (id INTEGER PRIMARY KEY AUTOINCREMENT,"           \
+	"  at INTEGER NOT NULL, relay TEXT NOT NULL, kind TEXT NOT NULL,"      \
+	"  from_state TEXT NOT NULL, to_state TEXT NOT NULL,"                  \
+	"  rule TEXT NOT NULL, provider TEXT NOT NULL, operator TEXT NOT "     \
+	"NULL,"                                                                \
+	"  counts TEXT NOT NULL, window_s INTEGER NOT NULL,"                   \
+	"  intent TEXT NOT NULL, weight INTEGER NOT NULL,"                     \
+	"  until INTEGER NOT NULL, reason TEXT NOT NULL);"                     \
+	"CREATE INDEX events_relay_at ON events (relay, at);"                  \
+	"CREATE INDEX events_at ON events (at);"                               \
+	"CREATE TABLE event_samples (event_id INTEGER NOT NULL"                \
+	"  REFERENCES events (id) ON DELETE CASCADE,"                          \
+	"  provider TEXT NOT NULL, class INTEGER NOT NULL,"                    \
+	"  status INTEGER NOT NULL, dsn TEXT NOT NULL, text TEXT NOT NULL,"    \
+	"  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"           \
+	"  mx_host TEXT NOT NULL);"                                            \
+	"CREATE INDEX event_samples_event ON event_samples (event_id);"        \
+	"CREATE TABLE windows (name TEXT PRIMARY KEY, relays TEXT NOT NULL,"   \
+	"  hosting TEXT NOT NULL, \"start\" INTEGER NOT NULL,"                 \
+	"  \"end\" INTEGER NOT NULL, reason TEXT NOT NULL,"                    \
+	"  created_by TEXT NOT NULL, state TEXT NOT NULL);"                    \
+	"CREATE TABLE audit (id INTEGER PRIMARY KEY, at INTEGER NOT NULL,"     \
+	"  operator TEXT NOT NULL, role TEXT NOT NULL, op TEXT NOT NULL,"      \
+	"  detail TEXT NOT NULL, result TEXT NOT NULL);"                       \
+	"CREATE INDEX audit_at ON audit (at);"
+
 #endif /* FLEET_TESTS_UNIT_STORE_FIXTURE_H */

@@ -2,9 +2,11 @@
 /*
  * controller/store: schema creation and version checks, relay sync, report
  * dedup, rollback, status, 64-bit round trips, durability across close,
- * reopen and a child killed without closing.  The decisions are tested in
- * store_state_test.c.  Each test gets its own temp dir; the checks read
- * the file with sqlite directly.
+ * reopen and a child killed without closing, and the pragmas that make a
+ * commit durable.  The decisions are tested in store_state_test.c.  Each
+ * test gets its own temp dir; the checks read the file with sqlite
+ * directly, or the store's own connection (store_int.h) for what is per
+ * connection.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,6 +24,7 @@
 #include <unistd.h>
 
 #include "../../controller/store.h"
+#include "../../controller/store_int.h"
 #include "store_fixture.h"
 
 static void
@@ -396,12 +399,16 @@ commit_in_child(const struct fixture *f, const struct wire_report *r, int *fd)
 }
 
 /*
- * A commit survives SIGKILL before store_close() (WAL, synchronous=FULL).
- * The parent sends the signal, so valgrind in the child cannot report the
- * open connection as a leak.
+ * Commit before ack: once store_commit() has returned (fleetd acks only
+ * then), the report is in the database for any other connection, even if
+ * the process is killed (SIGKILL) before store_close().  The kernel keeps
+ * the written pages, so this passes with synchronous=OFF too; what
+ * synchronous=FULL adds (surviving a power loss) is checked on the pragma
+ * in test_commit_is_synced.  The parent sends the signal, so valgrind in
+ * the child cannot report the open connection as a leak.
  */
 static void
-test_commit_survives_kill(void **state)
+test_acked_commit_survives_kill(void **state)
 {
 	struct fixture *f = *state;
 	struct test_report t;
@@ -423,6 +430,40 @@ test_commit_survives_kill(void **state)
 	assert_int_equal(count_of(s, "relay2", NULL), 1);
 	store_close(s);
 	assert_rows(f, 1, 1);
+}
+
+/* One integer from a query on the store's own connection. */
+static sqlite3_int64
+store_conn_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st;
+	sqlite3_int64 v;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("%s: %s", sql, sqlite3_errmsg(s->db));
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return (v);
+}
+
+/*
+ * A commit is on disk before store_commit() returns, power loss included:
+ * WAL with synchronous=FULL syncs the log on every commit (NORMAL only at
+ * checkpoints, OFF never).  The setting is per connection and kept in no
+ * file, hence the query on the store's own connection.
+ */
+static void
+test_commit_is_synced(void **state)
+{
+	struct fixture *f = *state;
+	struct store *s = open_ok(f);
+
+	assert_int_equal(store_conn_int(s, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(store_conn_int(s, "SELECT journal_mode = 'wal' FROM "
+	                                   "pragma_journal_mode"),
+	    1);
+	store_close(s);
 }
 
 int
@@ -450,7 +491,9 @@ main(void)
 	    cmocka_unit_test_setup_teardown(
 	        test_reopen_keeps_data, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
-	        test_commit_survives_kill, setup, teardown),
+	        test_acked_commit_survives_kill, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+	        test_commit_is_synced, setup, teardown),
 	};
 
 	return (cmocka_run_group_tests(tests, NULL, NULL));
