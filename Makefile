@@ -74,7 +74,7 @@ PROGS := $(BUILD)/fleetd $(BUILD)/fleet-agent $(BUILD)/fleetctl
 UNIT_TESTS := noise channel wire keys cfg spool queue tally checks logline \
 	maillog classify store store_state report health notify policy config cli \
 	cli_print cli_lb wire_ctl wire_ctl_decode wire_lb ctl lb lb_haproxy lb_file \
-	lb_exec ingest_limits text_check
+	lb_exec chan_limits ingest_limits text_check
 UNIT_BINS := $(patsubst %,$(BUILD)/test/%_test,$(UNIT_TESTS))
 
 FUZZERS := channel wire logline rules queueline policy haproxy pool

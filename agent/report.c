@@ -28,8 +28,12 @@
 #include "util.h"
 #include "watch.h"
 #include "wire.h"
+#include "wire_check.h"
 
-#define REPORT_BACKOFF_MAX_MS   30000
+/* a retry waits at most this (plus up to a quarter more, at random, so a
+ * fleet restarted together does not retry in step): after an outage the
+ * first Report goes within seconds */
+#define REPORT_BACKOFF_MAX_MS   4000
 #define REPORT_QUEUE_TIMEOUT_MS 60000
 #define REPORT_VERSION          "relayfleet/0.1"
 #define REPORT_LOG_POLL_MS      250  /* how often the log is read */
@@ -68,6 +72,9 @@ report_scan_queue(struct report_loop *l)
 		wire_queue_fini(&qs.snap); /* cut short: keep the last scan */
 		return;
 	}
+	/* postqueue's stderr, cut to size: bytes of any kind (wire_check.h) */
+	wire_text_sanitize(qs.snap.error, sizeof(qs.snap.error), qs.snap.error,
+	    strlen(qs.snap.error));
 	if (rv == -1)
 		log_warnx("queue: scan failed: %s", qs.snap.error);
 	else if (qs.bad_lines != 0 || qs.long_lines != 0)
@@ -275,7 +282,8 @@ report_send(struct report_loop *l)
 	        : l->backoff_ms * 2;
 	if (l->backoff_ms > REPORT_BACKOFF_MAX_MS)
 		l->backoff_ms = REPORT_BACKOFF_MAX_MS;
-	l->next_send = util_now_ms() + l->backoff_ms;
+	l->next_send = util_now_ms() + l->backoff_ms +
+	               randombytes_uniform((uint32_t)(l->backoff_ms / 4 + 1));
 }
 
 /* Waits until deadline (monotonic ms) or stop; returns true to stop. */

@@ -14,13 +14,24 @@
  * application answers exactly once with chan_call_reply(), from any thread
  * and at any later time (fleetd answers after its sqlite commit).
  *
- * Every socket sets NNG_OPT_RECVMAXSZ to CHAN_MAX_FRAME and reconnect
- * backoff 100 ms .. 30 s; dials are non-blocking.  This module does not
- * log: refusals reach the application through its reject callback.
+ * The listener also decides who may hold a connection (docs/protocol.md,
+ * "Connection limits"): only allowed source addresses, at most max_connections
+ * in all and max_per_source from one address; it closes a connection that sends
+ * no good frame (a HELLO answered with a WELCOME, or an accepted DATA) within
+ * handshake_timeout_ms of connecting, or none for idle_timeout_ms afterwards;
+ * and it answers HELLOs beyond hello_rate (all sources) or
+ * hello_rate_per_source (per second, bursts of twice that) with CHAN_REJ_BUSY
+ * before any Diffie-Hellman.  A zero limit is no limit.
+ *
+ * Initiators set NNG_OPT_RECVMAXSZ to CHAN_MAX_FRAME, the listener to its
+ * recv_max; reconnect backoff is 100 ms .. 4 s; dials are non-blocking.
+ * This module does not log: refusals reach the application through its
+ * reject and refuse callbacks.
  */
 #ifndef FLEET_COMMON_CHAN_NNG_H
 #define FLEET_COMMON_CHAN_NNG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -71,6 +82,13 @@ typedef void (*chan_handler_cb)(void *arg, struct chan_call *call, size_t peer,
 typedef void (*chan_reject_cb)(
     void *arg, enum chan_reject rej, const struct chan_rx *rx);
 
+/*
+ * Told of every connection refused when it opens: source is the peer's
+ * address as text ("-" if unknown), why a short reason.  Runs on an nng
+ * thread; must not block.
+ */
+typedef void (*chan_refuse_cb)(void *arg, const char *source, const char *why);
+
 struct chan_listener_conf {
 	const char *url;
 	enum chan_endpoint endpoint;          /* which door this is */
@@ -82,10 +100,23 @@ struct chan_listener_conf {
 	chan_handler_cb handler;
 	void *arg;             /* for handler */
 	chan_reject_cb reject; /* may be NULL */
-	void *reject_arg;
+	chan_refuse_cb refuse; /* may be NULL */
+	void *reject_arg;      /* for reject and refuse */
+	size_t recv_max;       /* largest frame, bytes; 0 for CHAN_MAX_FRAME */
+	/* admission (see the top of this file); 0 is no limit */
+	bool restrict_sources;      /* only sources[] may connect */
+	const char *const *sources; /* IPv4 or IPv6 literals, nsources */
+	size_t nsources;
+	uint64_t max_connections, max_per_source;
+	uint64_t handshake_timeout_ms, idle_timeout_ms;
+	uint64_t hello_rate, hello_rate_per_source; /* per second */
 };
 
-/* Listens and starts serving.  Returns 0 or -1 with a message in err. */
+/*
+ * Listens and starts serving.  Returns 0 or -1 with a message in err
+ * (also for more than CHAN_MAX_PEERS keys or a source that is not an IP
+ * address).  conf and what it points to are borrowed for the call only.
+ */
 int chan_listener_start(struct chan_listener **lp,
     const struct chan_listener_conf *conf, char *err, size_t errlen);
 
@@ -111,6 +142,14 @@ struct chan_stats {
 	uint64_t handshakes; /* WELCOMEs sent */
 	uint64_t requests;   /* DATA accepted */
 	uint64_t rejected[CHAN_REJ_MAX + 1];
+	uint64_t connections;             /* open now */
+	uint64_t conn_accepted;           /* admitted since the start */
+	uint64_t conn_refused_source;     /* not an allowed source */
+	uint64_t conn_refused_cap;        /* max_connections reached */
+	uint64_t conn_refused_per_source; /* max_per_source reached */
+	uint64_t conn_closed_handshake;   /* no good frame in time */
+	uint64_t conn_closed_idle;        /* no good frame for idle_timeout */
+	uint64_t hello_rate_limited;      /* HELLOs answered CHAN_REJ_BUSY */
 };
 
 void chan_listener_stats(struct chan_listener *l, struct chan_stats *st);

@@ -25,8 +25,10 @@
 #define CHAN_MAC1_LEN         16
 #define CHAN_SLOT_BITS        20
 #define CHAN_SLOT_MASK        ((1u << CHAN_SLOT_BITS) - 1)
-#define CHAN_MAX_PEERS        (1u << (CHAN_SLOT_BITS - 1))
 #define CHAN_MAX_COUNTER      (UINT64_C(1) << 60)
+
+/* two session slots per peer must fit in the slot bits of an index */
+_Static_assert(CHAN_MAX_PEERS == 1u << (CHAN_SLOT_BITS - 1), "slot bits");
 
 static const char *const chan_reject_strs[] = {
     [CHAN_REJ_NONE] = "no error",
@@ -41,6 +43,7 @@ static const char *const chan_reject_strs[] = {
     [CHAN_REJ_REPLAY] = "replayed or too old counter",
     [CHAN_REJ_UNEXPECTED] = "unexpected frame type",
     [CHAN_REJ_CLOCK] = "hello timestamp too far from the controller clock",
+    [CHAN_REJ_BUSY] = "controller busy: too many handshakes, retry later",
 };
 
 const char *
@@ -382,13 +385,68 @@ chan_system_clock_cb(void *arg)
 	return (util_wall_ns());
 }
 
-void
+static size_t
+chan_table_slot(const struct chan_server *s, const uint8_t *pub)
+{
+	uint8_t h[crypto_shorthash_BYTES];
+	uint64_t v;
+
+	crypto_shorthash(h, pub, NOISE_KEY_LEN, s->table_key);
+	memcpy(&v, h, sizeof(v));
+	return ((size_t)v & s->mask);
+}
+
+/*
+ * Open addressing with linear probing, at most half full: a lookup costs
+ * one SipHash and a few key compares whatever the allowlist's size.
+ */
+static void
+chan_table_build(struct chan_server *s)
+{
+	size_t cap = 4, slot, peer;
+
+	while (cap < 2 * s->npeers)
+		cap *= 2;
+	s->mask = cap - 1;
+	s->table = xcalloc(cap, sizeof(*s->table));
+	randombytes_buf(s->table_key, sizeof(s->table_key));
+	for (size_t i = 0; i < s->npeers; i++) {
+		if (chan_server_lookup(s, s->peers[i].pub, &peer))
+			continue; /* listed twice: the first index answers */
+		slot = chan_table_slot(s, s->peers[i].pub);
+		while (s->table[slot] != 0)
+			slot = (slot + 1) & s->mask;
+		s->table[slot] = (uint32_t)i + 1;
+	}
+}
+
+bool
+chan_server_lookup(
+    const struct chan_server *s, const uint8_t *pub, size_t *peer)
+{
+	size_t slot = chan_table_slot(s, pub);
+	uint32_t v;
+
+	while ((v = s->table[slot]) != 0) {
+		if (sodium_memcmp(s->peers[v - 1].pub, pub, NOISE_KEY_LEN) ==
+		    0) {
+			*peer = v - 1;
+			return (true);
+		}
+		slot = (slot + 1) & s->mask;
+	}
+	return (false);
+}
+
+int
 chan_server_init(struct chan_server *s, const struct chan_server_conf *conf)
 {
 	uint64_t skew_ms, now, oldest;
 	size_t n = conf->nkeys;
 
 	memset(s, 0, sizeof(*s));
+	if (n > CHAN_MAX_PEERS)
+		return (-1);
 	(void)chan_prologue(conf->endpoint); /* asserts it is one we know */
 	s->endpoint = conf->endpoint;
 	skew_ms =
@@ -398,8 +456,6 @@ chan_server_init(struct chan_server *s, const struct chan_server_conf *conf)
 	                 : skew_ms * CHAN_NS_PER_MS;
 	s->clock = conf->clock != NULL ? conf->clock : chan_system_clock_cb;
 	s->clock_arg = conf->clock_arg;
-	if (n > CHAN_MAX_PEERS)
-		n = CHAN_MAX_PEERS;
 	memcpy(s->priv, conf->priv, NOISE_KEY_LEN);
 	(void)noise_pubkey(s->pub, conf->priv);
 	chan_mac1_key(s->mac1_key, s->pub);
@@ -415,6 +471,8 @@ chan_server_init(struct chan_server *s, const struct chan_server_conf *conf)
 		memcpy(s->peers[i].pub, conf->keys[i], NOISE_KEY_LEN);
 		s->peers[i].last_ts = oldest;
 	}
+	chan_table_build(s);
+	return (0);
 }
 
 void
@@ -425,20 +483,8 @@ chan_server_fini(struct chan_server *s)
 		    s->sessions, 2 * s->npeers * sizeof(*s->sessions));
 	free(s->sessions);
 	free(s->peers);
+	free(s->table);
 	sodium_memzero(s, sizeof(*s));
-}
-
-static bool
-chan_server_find_peer(
-    const struct chan_server *s, const uint8_t *pub, size_t *peer)
-{
-	for (size_t i = 0; i < s->npeers; i++) {
-		if (sodium_memcmp(s->peers[i].pub, pub, NOISE_KEY_LEN) == 0) {
-			*peer = i;
-			return (true);
-		}
-	}
-	return (false);
 }
 
 /*
@@ -468,36 +514,17 @@ chan_server_new_session(struct chan_server *s, size_t peer, uint64_t now_ms)
 	return (ns);
 }
 
-/*
- * Checks HELLO timestamp t of peer against the clock: within the skew
- * either way, and newer than the last one accepted from that key.
- */
-static enum chan_reject
-chan_server_check_ts(const struct chan_server *s, size_t peer, uint64_t t)
+int
+chan_server_hello_check(const struct chan_server *s, const uint8_t *frame,
+    size_t len, enum chan_reject *rej)
 {
-	uint64_t now = s->clock(s->clock_arg);
+	uint8_t mac[CHAN_MAC1_LEN];
 
-	if (t > now && t - now > s->skew_ns)
-		return (CHAN_REJ_CLOCK);
-	if (t < now && now - t > s->skew_ns)
-		return (CHAN_REJ_CLOCK);
-	if (t <= s->peers[peer].last_ts)
-		return (CHAN_REJ_STALE);
-	return (CHAN_REJ_NONE);
-}
-
-static int
-chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
-    uint64_t now_ms, struct chan_rx *rx, uint8_t *out, enum chan_reject *rej)
-{
-	uint8_t mac[CHAN_MAC1_LEN], ts[8];
-	struct noise_hs hs;
-	struct noise_cipher send, recv;
-	struct chan_session *ns;
-	size_t plen, n, peer;
-	uint64_t t;
-	int rv = -1;
-
+	if (len < 4 || frame[0] != CHAN_HELLO || frame[1] != CHAN_VERSION ||
+	    (frame[2] | frame[3]) != 0) {
+		*rej = CHAN_REJ_VERSION;
+		return (-1);
+	}
 	if (len != CHAN_HELLO_LEN) {
 		*rej = CHAN_REJ_MALFORMED;
 		return (-1);
@@ -507,6 +534,35 @@ chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
 		*rej = CHAN_REJ_MAC1;
 		return (-1);
 	}
+	return (0);
+}
+
+/* HELLO timestamp t within the skew of the clock, either way. */
+static bool
+chan_server_ts_in_skew(const struct chan_server *s, uint64_t t)
+{
+	uint64_t now = s->clock(s->clock_arg);
+
+	if (t > now && t - now > s->skew_ns)
+		return (false);
+	if (t < now && now - t > s->skew_ns)
+		return (false);
+	return (true);
+}
+
+int
+chan_server_hello_open(const struct chan_server *s, const uint8_t *frame,
+    size_t len, struct chan_hello *h, struct chan_rx *rx, enum chan_reject *rej)
+{
+	uint8_t ts[8];
+	struct noise_hs hs;
+	struct noise_cipher send, recv;
+	size_t plen, n;
+	int rv = -1;
+
+	memset(h, 0, sizeof(*h));
+	memset(&send, 0, sizeof(send));
+	memset(&recv, 0, sizeof(recv));
 	chan_hs_init(&hs, NOISE_RESPONDER, s->priv, NULL, s->endpoint);
 	*rej = CHAN_REJ_HANDSHAKE;
 	if (noise_hs_read1(
@@ -516,33 +572,69 @@ chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
 	rx->has_key = true;
 	memcpy(rx->key, hs.rs, NOISE_KEY_LEN);
 	*rej = CHAN_REJ_DENIED;
-	if (!chan_server_find_peer(s, hs.rs, &peer))
+	if (!chan_server_lookup(s, hs.rs, &h->peer))
 		goto out;
-	t = chan_get64(ts);
-	if ((*rej = chan_server_check_ts(s, peer, t)) != CHAN_REJ_NONE)
+	h->ts = chan_get64(ts);
+	*rej = CHAN_REJ_CLOCK;
+	if (!chan_server_ts_in_skew(s, h->ts))
 		goto out;
 	*rej = CHAN_REJ_HANDSHAKE;
-	if (noise_hs_write2(&hs, NULL, 0, out + 12, &n) == -1 ||
+	if (noise_hs_write2(&hs, NULL, 0, h->welcome + 12, &n) == -1 ||
 	    noise_hs_split(&hs, &send, &recv) == -1)
 		goto out;
-	s->peers[peer].last_ts = t;
-	ns = chan_server_new_session(s, peer, now_ms);
-	ns->peer_index = chan_get32(frame + 4);
-	memcpy(ns->send_key, send.k, NOISE_KEY_LEN);
-	memcpy(ns->recv_key, recv.k, NOISE_KEY_LEN);
-	chan_header(out, CHAN_WELCOME, 0);
-	chan_put32(out + 4, ns->local_index);
-	chan_put32(out + 8, ns->peer_index);
-	rx->kind = CHAN_HELLO;
-	rx->peer = peer;
-	rx->session = ns->local_index;
+	h->peer_index = chan_get32(frame + 4);
+	memcpy(h->send_key, send.k, NOISE_KEY_LEN);
+	memcpy(h->recv_key, recv.k, NOISE_KEY_LEN);
+	rx->peer = h->peer;
 	*rej = CHAN_REJ_NONE;
 	rv = 0;
 out:
+	if (rv == -1)
+		sodium_memzero(h, sizeof(*h));
 	sodium_memzero(&send, sizeof(send));
 	sodium_memzero(&recv, sizeof(recv));
 	noise_hs_fini(&hs);
 	return (rv);
+}
+
+int
+chan_server_hello_accept(struct chan_server *s, struct chan_hello *h,
+    uint64_t now_ms, struct chan_rx *rx, uint8_t *out, enum chan_reject *rej)
+{
+	struct chan_session *ns;
+
+	if (h->ts <= s->peers[h->peer].last_ts) {
+		sodium_memzero(h, sizeof(*h));
+		*rej = CHAN_REJ_STALE;
+		return (-1);
+	}
+	s->peers[h->peer].last_ts = h->ts;
+	ns = chan_server_new_session(s, h->peer, now_ms);
+	ns->peer_index = h->peer_index;
+	memcpy(ns->send_key, h->send_key, NOISE_KEY_LEN);
+	memcpy(ns->recv_key, h->recv_key, NOISE_KEY_LEN);
+	memcpy(out, h->welcome, CHAN_WELCOME_LEN);
+	chan_header(out, CHAN_WELCOME, 0);
+	chan_put32(out + 4, ns->local_index);
+	chan_put32(out + 8, ns->peer_index);
+	rx->kind = CHAN_HELLO;
+	rx->peer = h->peer;
+	rx->session = ns->local_index;
+	sodium_memzero(h, sizeof(*h));
+	*rej = CHAN_REJ_NONE;
+	return (0);
+}
+
+static int
+chan_server_hello(struct chan_server *s, const uint8_t *frame, size_t len,
+    uint64_t now_ms, struct chan_rx *rx, uint8_t *out, enum chan_reject *rej)
+{
+	struct chan_hello h;
+
+	if (chan_server_hello_check(s, frame, len, rej) == -1 ||
+	    chan_server_hello_open(s, frame, len, &h, rx, rej) == -1)
+		return (-1);
+	return (chan_server_hello_accept(s, &h, now_ms, rx, out, rej));
 }
 
 static struct chan_session *

@@ -30,7 +30,11 @@
  * start a new handshake CHAN_REKEY_AFTER_MS after the last one; responders
  * refuse sessions older than CHAN_REJECT_AFTER_MS.
  *
- * Not thread-safe: callers serialize access to one client or server.
+ * Not thread-safe: callers serialize access to one client or server, with
+ * one exception: chan_server_hello_check() and chan_server_hello_open()
+ * read only what chan_server_init() wrote, so they may run on any thread
+ * without the caller's lock (the Diffie-Hellman of a HELLO need not hold
+ * up DATA); chan_server_hello_accept() then takes the lock's protection.
  */
 #ifndef FLEET_COMMON_CHANNEL_H
 #define FLEET_COMMON_CHANNEL_H
@@ -84,8 +88,9 @@ enum chan_reject {
 	CHAN_REJ_REPLAY = 9,      /* counter seen or too old */
 	CHAN_REJ_UNEXPECTED = 10, /* frame of the wrong kind here */
 	CHAN_REJ_CLOCK = 11,      /* HELLO timestamp beyond the skew */
+	CHAN_REJ_BUSY = 12,       /* too many HELLOs: back off, retry later */
 };
-#define CHAN_REJ_MAX CHAN_REJ_CLOCK /* the highest reason */
+#define CHAN_REJ_MAX CHAN_REJ_BUSY /* the highest reason */
 
 /* A short lower-case text for logs ("key not allowed"); never NULL. */
 const char *chan_reject_str(enum chan_reject r);
@@ -183,6 +188,8 @@ struct chan_server_conf {
 	void *clock_arg;
 };
 
+#define CHAN_MAX_PEERS (1u << 19) /* allowlist size: session index bits */
+
 struct chan_server {
 	enum chan_endpoint endpoint;
 	uint8_t priv[NOISE_KEY_LEN], pub[NOISE_KEY_LEN];
@@ -193,14 +200,19 @@ struct chan_server {
 	size_t npeers;
 	struct chan_peer *peers;       /* npeers, owned */
 	struct chan_session *sessions; /* 2 per peer: current, previous */
+	uint32_t *table; /* key -> 1 + peer index, 0 empty; mask + 1 slots */
+	size_t mask;
+	uint8_t table_key[16]; /* SipHash key: no chosen collisions */
 };
 
 /*
  * Sets up a responder with conf's static key and allowlist (nkeys keys of
- * 32 bytes).  Peer i is reported as i.  nkeys may be 0.  Reads the clock
- * once: every key's last HELLO timestamp starts at (now - skew).
+ * 32 bytes).  Peer i is reported as i; if a key is listed twice, its
+ * first index.  nkeys may be 0.  Reads the clock once: every key's last
+ * HELLO timestamp starts at (now - skew).  Returns 0, or -1 if nkeys is
+ * above CHAN_MAX_PEERS (then s needs no chan_server_fini()).
  */
-void chan_server_init(
+int chan_server_init(
     struct chan_server *s, const struct chan_server_conf *conf);
 void chan_server_fini(struct chan_server *s);
 
@@ -214,6 +226,10 @@ struct chan_rx {
 	uint8_t key[NOISE_KEY_LEN]; /* (also when refused: to enroll it) */
 };
 
+/* Finds pub on the allowlist (a hash table lookup): true and *peer. */
+bool chan_server_lookup(
+    const struct chan_server *s, const uint8_t *pub, size_t *peer);
+
 /*
  * Handles one incoming frame.  HELLO: answers with a WELCOME in out; its
  * timestamp is checked against conf->clock (CHAN_REJ_CLOCK, CHAN_REJ_STALE).
@@ -225,6 +241,35 @@ struct chan_rx {
 int chan_server_recv(struct chan_server *s, const uint8_t *frame, size_t len,
     uint64_t now_ms, struct chan_rx *rx, uint8_t *pt, uint8_t *out,
     size_t *outlen, enum chan_reject *rej);
+
+/*
+ * A HELLO in three steps, for a caller that does the Diffie-Hellman
+ * outside the lock that guards s (chan_server_recv() runs all three):
+ * _check (length, version, mac1: one HMAC, no DH) and _open (Noise
+ * message 1 and 2, the allowlist, the clock skew) only read what
+ * chan_server_init() wrote; _accept, under the caller's lock, refuses a
+ * timestamp not newer than the last one of that key (CHAN_REJ_STALE: of
+ * two copies of one HELLO opened at once, only the first is accepted),
+ * installs the session and writes the WELCOME (CHAN_WELCOME_LEN bytes) to
+ * out.  Each returns 0 or -1 with *rej set; _open fills rx as
+ * chan_server_recv() does (the key even when refused).  h is wiped by a
+ * failed _open and by _accept.
+ */
+struct chan_hello {
+	size_t peer;
+	uint64_t ts; /* the HELLO's timestamp, ns */
+	uint32_t peer_index;
+	uint8_t send_key[NOISE_KEY_LEN], recv_key[NOISE_KEY_LEN];
+	uint8_t welcome[CHAN_WELCOME_LEN]; /* Noise message 2 at offset 12 */
+};
+
+int chan_server_hello_check(const struct chan_server *s, const uint8_t *frame,
+    size_t len, enum chan_reject *rej);
+int chan_server_hello_open(const struct chan_server *s, const uint8_t *frame,
+    size_t len, struct chan_hello *h, struct chan_rx *rx,
+    enum chan_reject *rej);
+int chan_server_hello_accept(struct chan_server *s, struct chan_hello *h,
+    uint64_t now_ms, struct chan_rx *rx, uint8_t *out, enum chan_reject *rej);
 
 /*
  * Seals the answer to DATA counter `answers` on session index into a

@@ -7,8 +7,10 @@ Lab.close(). FLEET_BUILD names the build directory; FLEET_WRAPPER (for
 example "valgrind -q --error-exitcode=99 --leak-check=full") is put in
 front of the daemons, and timeouts grow fivefold when it is set.
 """
+import fcntl
 import json
 import os
+import random
 import shlex
 import shutil
 import signal
@@ -25,16 +27,74 @@ SLOW = 5 if WRAPPER else 1
 MASTER_CF = os.path.join(TOP, 'scripts', 'lab', 'master.cf')
 
 
-def free_port(kind=socket.SOCK_STREAM):
-    s = socket.socket(socket.AF_INET, kind)
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+PORT_LOCK = os.path.join(tempfile.gettempdir(), 'relayfleet-ports.lock')
+_ports = types.SimpleNamespace(fd=None, claimed=set())
+
+
+def port_range():
+    """The ports free_port() hands out: the 10000 below the kernel's
+    ephemeral range, so that no outgoing connection (Postfix, an agent,
+    fleetctl) takes one as its source port before its daemon binds it."""
+    try:
+        with open('/proc/sys/net/ipv4/ip_local_port_range') as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    ports = range(max(1024, low - 10000), low)
+    if len(ports) < 1000:
+        raise AssertionError(f'ip_local_port_range starts at {low}: no room '
+                             'below it for the ports of the lab')
+    return ports
+
+
+def port_bindable(port):
+    """Nobody holds port on 127.0.0.1, TCP or UDP (a TCP port in TIME_WAIT
+    counts as held: a daemon without SO_REUSEADDR could not bind it)."""
+    for kind in (socket.SOCK_STREAM, socket.SOCK_DGRAM):
+        with socket.socket(socket.AF_INET, kind) as s:
+            try:
+                s.bind(('127.0.0.1', port))
+            except OSError:
+                return False
+    return True
+
+
+def free_port():
+    """A 127.0.0.1 port, free for TCP and UDP, for a daemon of the lab to
+    bind (or to stay closed: a relayhost that refuses).
+
+    Binding port 0 and closing would return a port anyone can take before
+    our daemon binds it: another test run, or an outgoing connection of
+    ours picking it as its source port.  So ports come from port_range()
+    (below the ephemeral ones), and each is claimed by an fcntl lock on
+    byte <port> of PORT_LOCK, held until this process exits (the kernel
+    drops it then, even after a crash): concurrent runs and benches never
+    share a port and this process never hands one out twice.  What is left
+    is a program outside this protocol binding the port meanwhile:
+    Lab.start_fleetd() then retries on new ports."""
+    if _ports.fd is None:
+        _ports.fd = os.open(PORT_LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC,
+                            0o666)
+    ports = port_range()
+    start = random.SystemRandom().randrange(len(ports))
+    for i in range(len(ports)):
+        port = ports[(start + i) % len(ports)]
+        if port in _ports.claimed:  # our own locks never conflict
+            continue
+        try:
+            fcntl.lockf(_ports.fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, port)
+        except OSError:  # another process holds it
+            continue
+        _ports.claimed.add(port)  # even if busy: not worth a second try
+        if port_bindable(port):
+            return port
+    raise AssertionError(f'no free port left in {ports}')
 
 
 def wait_for(what, pred, timeout, interval=0.1):
-    """Polls pred() until it returns a true value; fails after timeout s."""
+    """Polls pred() until it returns a true value and returns that; fails
+    after timeout seconds, times SLOW (under FLEET_WRAPPER): give the time
+    the condition takes at full speed."""
     deadline = time.monotonic() + timeout * SLOW
     last = None
     while time.monotonic() < deadline:
@@ -394,7 +454,12 @@ class Lab:
             f.write(f'[fleetd]\nagent_listen = tcp://127.0.0.1:{self.agent_port}\n'
                     f'control_listen = tcp://127.0.0.1:{self.ctl_port}\n'
                     f'key_file = {self.keys}/fleetd.key\n'
-                    f'database = {self.base}/fleetd.db\n')
+                    f'database = {self.base}/fleetd.db\n'
+                    # agents dial from 127.0.0.1, not from their relay ip
+                    'agent_sources = any\n'
+                    # lab agents report every 100-200 ms, past the
+                    # default 120 a minute meant for 10 s intervals
+                    'report_rate = 100000\n')
             for name, r in self.relays.items():
                 if r['enrolled']:
                     f.write(f'\n[relay {name}]\nip = {r["ip"]}\n'
@@ -440,14 +505,33 @@ class Lab:
         operator=name) speaks with its key."""
         self.operators[name] = dict(role=role, pub=self.keygen('op-' + name))
 
-    def start_fleetd(self):
-        conf = self.write_fleetd_conf()
-        self.fleetd = Daemon('fleetd', [os.path.join(BUILD, 'fleetd'), '-d',
-                                        '-v', '-c', conf],
-                             os.path.join(self.base, 'fleetd.log'))
-        self.procs.append(self.fleetd)
-        wait_for('fleetd to listen', lambda: self.port_open(self.ctl_port), 10)
-        return self.fleetd
+    def start_fleetd(self, tries=3):
+        """Starts fleetd; returns it once it logged that both listeners are
+        up (a port that answers could be someone else's).  If a program
+        outside free_port()'s claims took a port meanwhile, fleetd exits
+        with "Address in use": on a first start, before any agent was
+        given the ports, the lab takes new ones and tries again, up to
+        tries times.  Any other exit fails the test with fleetd's log."""
+        for attempt in range(1, tries + 1):
+            d = Daemon('fleetd', [os.path.join(BUILD, 'fleetd'), '-d', '-v',
+                                  '-c', self.write_fleetd_conf()],
+                       os.path.join(self.base, 'fleetd.log'))
+            self.procs.append(d)
+            wait_for('fleetd to start listening or exit',
+                     lambda: not d.alive() or 'fleetd: started' in d.text(),
+                     10)
+            if d.alive():
+                self.fleetd = d
+                return d
+            self.procs.remove(d)
+            rc, text = d.stop(), d.text()
+            fresh = self.fleetd is None and not any(
+                isinstance(p, Daemon) for p in self.procs)
+            if 'Address in use' not in text or not fresh or attempt == tries:
+                raise AssertionError(f'fleetd exited {rc} (start {attempt} '
+                                     f'of {tries}):\n{text}')
+            self.agent_port, self.ctl_port = free_port(), free_port()
+        raise AssertionError('not reached')
 
     @staticmethod
     def port_open(port):
