@@ -130,7 +130,7 @@ unit: $(UNIT_BINS)
 	$(Q)set -e; for t in $(UNIT_BINS); do \
 	    echo "== $$t"; FLEET_SRCDIR=$(CURDIR) $$t; done
 
-integration: $(PROGS)
+integration: $(PROGS) $(BUILD)/bench/loadgen
 	$(Q)FLEET_BUILD=$(abspath $(BUILD)) $(PYTHON) -m pytest -q -p no:cacheprovider \
 	    tests/integration
 
@@ -189,6 +189,21 @@ demo: bootstrap all
 
 bench: bootstrap all
 	$(Q)set -e; for b in bench/*/run; do [ -x "$$b" ] && "$$b"; done; true
+
+# bench/ingest: the load generator (simulated agents) that its run drives.
+LOADGEN_SRCS := bench/ingest/loadgen.c bench/ingest/mix.c
+$(call obj,$(LOADGEN_SRCS)): CFLAGS += -Iagent
+$(BUILD)/bench/loadgen: $(call obj,$(LOADGEN_SRCS)) $(BUILD)/libagent.a \
+    $(BUILD)/libcommon.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+bench: $(BUILD)/bench/loadgen
+
+.PHONY: bench-ingest
+bench-ingest: bootstrap all $(BUILD)/bench/loadgen
+	$(Q)FLEET_BUILD=$(abspath $(BUILD)) bench/ingest/run
 
 SYSCONFDIR ?= /etc/relayfleet
 

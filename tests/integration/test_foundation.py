@@ -3,7 +3,6 @@ fleetctl on loopback. Queue counts travel agent -> fleetd -> fleetctl; an
 agent whose key is not enrolled is refused and fleetd says why; killing
 fleetd with SIGKILL mid-stream loses no acked report and stores none twice.
 """
-import os
 import sqlite3
 import time
 
@@ -54,14 +53,26 @@ def stored(lab):
         db.close()
 
 
+def oldest_deferred(pf):
+    """Arrival time (unix s) of the oldest message in the deferred queue."""
+    return min(m['arrival_time'] for m in pf.queue()
+               if m['queue_name'] == 'deferred')
+
+
 def test_status_shows_queue_counts(lab, relay_postfix):
     lab.add_relay('relay1', '127.0.0.21', hosting='lab-a')
     lab.add_relay('relay2', '127.0.0.22', hosting='lab-b')
     lab.start_fleetd()
-    for r in ('relay1', 'relay2'):
-        lab.start_agent(r, relay_postfix)
     want = queue_counts(relay_postfix)
     assert want == {'deferred': 3, 'hold': 2}
+    # an age of 0 is what an agent that never fills it sends: let the oldest
+    # deferred message grow at least 2 s old before any scan
+    oldest = oldest_deferred(relay_postfix)
+    wait_for('the oldest deferred message to be 2 s old',
+             lambda: time.time() - oldest >= 2, 5)
+    scan_from = int(time.time())
+    for r in ('relay1', 'relay2'):
+        lab.start_agent(r, relay_postfix)
 
     def both_reported():
         st = lab.status()
@@ -69,6 +80,7 @@ def test_status_shows_queue_counts(lab, relay_postfix):
         return rows if all(rows[n]['queue'] for n in rows) else None
 
     rows = wait_for('both relays to report', both_reported, 20)
+    scan_until = int(time.time())
     assert set(rows) == {'relay1', 'relay2'}, lab.logs()
     for name, row in rows.items():
         q = row['queue']
@@ -76,7 +88,11 @@ def test_status_shows_queue_counts(lab, relay_postfix):
         assert (q['deferred'], q['hold'], q['active'], q['incoming']) == \
             (want['deferred'], want['hold'], 0, 0), (name, q)
         assert row['last_report_age'] is not None and row['reports'] >= 1
-        assert q['oldest_deferred_age'] >= 0
+        # the scan ran between the agent's start and now: its age of the
+        # oldest deferred message (not of a held one) is in between
+        assert scan_from - oldest <= q['oldest_deferred_age'] <= \
+            scan_until - oldest, (name, q, scan_from - oldest,
+                                  scan_until - oldest)
 
     table = lab.fleetctl('status').stdout.splitlines()
     assert table[0].split()[:3] == ['RELAY', 'IP', 'HOSTING']
@@ -125,17 +141,28 @@ def test_kill9_loses_nothing(lab, relay_postfix):
               for r in ('relay1', 'relay2')}
     wait_for('reports to flow', lambda: len(stored(lab)) >= 10, 20)
     fleetd.kill9()
+    lab.procs.remove(fleetd)  # killed on purpose: close() must not count -9
     seq_at_kill = {r: int(lab.agent_state(r)['last_seq']) for r in agents}
-    time.sleep(1.5)
+
+    def last_seq(r):
+        return int(lab.agent_state(r)['last_seq'])
+
     # while fleetd is down the agents keep cutting reports into the spool
-    assert all(lab.spooled(r) for r in agents), 'reports spooled while down'
-    lab.procs.remove(fleetd)
+    wait_for('6 reports cut by each agent while fleetd is down',
+             lambda: all(last_seq(r) > seq_at_kill[r] + 5 and lab.spooled(r)
+                         for r in agents), 10)
+    down_seq = {r: last_seq(r) for r in agents}
     fleetd = lab.start_fleetd()
-    time.sleep(2.0)
+
+    def stored_max(r):
+        return max((s for (rel, _ep, s) in stored(lab) if rel == r),
+                   default=0)
+
+    # the restarted fleetd takes the spooled reports, and new ones
+    wait_for('the restarted fleetd to store reports cut after the outage',
+             lambda: all(stored_max(r) > down_seq[r] for r in agents), 20)
     for a in agents.values():
         assert a.stop() == 0, lab.logs()
-    for r in agents:
-        assert int(lab.agent_state(r)['last_seq']) > seq_at_kill[r] + 5
     # the agents stopped: whatever is still spooled was never acked; start
     # them once more to drain it, then stop for good
     for r in agents:

@@ -42,11 +42,33 @@ count_of(const struct wire_report *r, const char *prov, enum reason_class cls,
 	return (0);
 }
 
+/* The one sample of (provider, text); fails the test if there is none. */
+static const struct wire_sample *
+sample_of(const struct wire_report *r, const char *prov, const char *text)
+{
+	const struct wire_sample *found = NULL;
+
+	for (size_t i = 0; i < r->n_samples; i++) {
+		const struct wire_sample *s = &r->samples[i];
+
+		if (strcmp(s->provider, prov) == 0 &&
+		    strcmp(s->text, text) == 0) {
+			/* distinct texts: one sample each */
+			assert_null(found);
+			found = s;
+		}
+	}
+	if (found == NULL)
+		fail_msg("no sample %s \"%s\"", prov, text);
+	return (found);
+}
+
 static void
 test_counts_and_samples(void **state)
 {
 	struct tally *t = tally_new();
 	struct wire_report r = {.epoch = 1, .seq = 1};
+	const struct wire_sample *s;
 	const char *errstr;
 	uint8_t *buf;
 	size_t len;
@@ -83,16 +105,14 @@ test_counts_and_samples(void **state)
 	    count_of(&r, "other", CLASS_OTHER, STATUS_BOUNCED, "5.0.0"), 1);
 	/* no samples for deliveries; 3 distinct per (provider, class) */
 	assert_int_equal(r.n_samples, 3 + 1 + 1);
-	for (size_t i = 0; i < r.n_samples; i++) {
-		const struct wire_sample *s = &r.samples[i];
-
-		if (strcmp(s->text, "451 4.7.650 a") == 0) {
-			assert_int_equal(s->first_seen, 150);
-			assert_int_equal(s->last_seen, 200);
-		}
-		if (strcmp(s->provider, "yahoo") == 0)
-			assert_string_equal(s->text, "421?tab");
-	}
+	/* a text seen twice, the later line first: one sample spanning both */
+	s = sample_of(&r, "outlook", "451 4.7.650 a");
+	assert_int_equal(s->first_seen, 150);
+	assert_int_equal(s->last_seen, 200);
+	/* a control character in the receiver's text becomes '?' */
+	s = sample_of(&r, "yahoo", "421?tab");
+	assert_int_equal(s->cls, CLASS_BUSY);
+	assert_int_equal(s->first_seen, 400);
 	/* what the tally fills is what the wire accepts */
 	if (wire_report_encode(&r, &buf, &len, &errstr) == -1)
 		fail_msg("encode: %s", errstr);
@@ -129,6 +149,7 @@ test_limits(void **state)
 	for (size_t i = 0; i < r.n_counters; i++)
 		sum += r.counters[i].count;
 	assert_int_equal(sum, WIRE_COUNTERS_MAX + 51); /* none lost */
+	assert_int_equal(r.n_samples, 1); /* the text cut at the wire limit */
 	assert_int_equal(strlen(r.samples[0].text), WIRE_TEXT_MAX);
 	if (wire_report_encode(&r, &buf, &len, &errstr) == -1)
 		fail_msg("encode: %s", errstr);
