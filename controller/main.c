@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -315,14 +316,87 @@ fleetd_log_stats(struct fleetd *f)
 	    cs.too_large, cs.seq_ahead, cs.store_full);
 }
 
+#define FLEETD_LISTENER_STOP_MS 4000
+
+/* One listener being stopped on a thread of its own. */
+struct fleetd_stopper {
+	struct chan_listener *l;
+	pthread_mutex_t mtx;
+	pthread_cond_t cv;
+	bool done;
+};
+
+static void *
+fleetd_stopper_main(void *arg)
+{
+	struct fleetd_stopper *s = arg;
+
+	chan_listener_stop(s->l);
+	pthread_mutex_lock(&s->mtx);
+	s->done = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mtx);
+	return (NULL);
+}
+
+/*
+ * Stops a listener, waiting FLEETD_LISTENER_STOP_MS at most.  nng 1.5.2
+ * can hang in nng_close() when a peer hung up while a reply was being
+ * sent to it (nng issue 1543; a flood makes it likely): then the listener
+ * is left as it is (its contexts are closed, so no handler runs again and
+ * core_detach() stops every answer) and fleetd stops without it, every
+ * decision committed, rather than never.
+ */
+static void
+fleetd_stop_listener(const char *what, struct chan_listener *l)
+{
+	struct fleetd_stopper *s = xcalloc(1, sizeof(*s));
+	pthread_condattr_t ca;
+	struct timespec ts;
+	pthread_t t;
+	bool done;
+
+	s->l = l;
+	pthread_mutex_init(&s->mtx, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cv, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&t, NULL, fleetd_stopper_main, s) != 0) {
+		chan_listener_stop(l);
+		s->done = true;
+	} else {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += FLEETD_LISTENER_STOP_MS / 1000;
+		pthread_mutex_lock(&s->mtx);
+		while (!s->done &&
+		       pthread_cond_timedwait(&s->cv, &s->mtx, &ts) == 0)
+			;
+		done = s->done;
+		pthread_mutex_unlock(&s->mtx);
+		if (!done) {
+			log_warnx("%s: listener did not stop within %d ms (an "
+			          "nng 1.5.2 hang, issue 1543); stopping "
+			          "without it",
+			    what, FLEETD_LISTENER_STOP_MS);
+			pthread_detach(t);
+			return; /* s stays with the thread */
+		}
+		pthread_join(t, NULL);
+	}
+	pthread_cond_destroy(&s->cv);
+	pthread_mutex_destroy(&s->mtx);
+	free(s);
+}
+
 static void
 fleetd_stop(struct fleetd *f)
 {
 	core_detach(f->core);
 	fleetd_log_listener(f->ep_agent.what, f->la);
 	fleetd_log_listener(f->ep_ctl.what, f->lc);
-	chan_listener_stop(f->la);
-	chan_listener_stop(f->lc);
+	fleetd_stop_listener(f->ep_agent.what, f->la);
+	fleetd_stop_listener(f->ep_ctl.what, f->lc);
 	f->la = f->lc = NULL;
 	fleetd_log_stats(f);
 	core_stop(f->core);
